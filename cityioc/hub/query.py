@@ -1,0 +1,98 @@
+"""Entity queries: NGSI-LD query parameters → a store query plus the exact checks done in Python."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+
+from cityioc.core.errors import BadRequestData, TooManyResults
+from cityioc.hub.geoquery import GeoQuery, parse_geoquery
+from cityioc.hub.models import StoredEntity
+from cityioc.hub.qlang import parse_q, to_postgres, to_sqlite
+from cityioc.store.names import LOCATION
+from cityioc.store.port import EntityQuery, SqlFilter, Store
+
+# Above this many candidates a geo-query without other filters must page on the server side.
+MAX_GEO_CANDIDATES = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class QueryParams:
+    types: tuple[str, ...] = ()  # expanded
+    ids: tuple[str, ...] = ()
+    id_pattern: str | None = None
+    attrs: tuple[str, ...] = ()  # expanded
+    q: str | None = None
+    georel: str | None = None
+    geometry: str | None = None
+    coordinates: str | None = None
+    geoproperty: str | None = None  # expanded
+    limit: int = 20
+    offset: int = 0
+    count: bool = False
+
+
+def check_paging(limit: int, offset: int, max_limit: int) -> None:
+    if limit < 0 or offset < 0:
+        raise BadRequestData("limit and offset must not be negative")
+    if limit > max_limit:
+        raise TooManyResults(f"limit {limit} is above the maximum page size of {max_limit}")
+
+
+async def run_query(
+    store: Store, tenant: str, params: QueryParams, resolve: Callable[[str], str]
+) -> tuple[list[StoredEntity], int | None]:
+    if not (params.types or params.ids or params.id_pattern or params.attrs or params.q or params.georel):
+        raise BadRequestData("give at least one of type, id, idPattern, attrs, q or a geo-query")
+    geo = parse_geoquery(params.georel, params.geometry, params.coordinates, params.geoproperty)
+    where = _compile_q(params.q, resolve, store.backend)
+    prefilter = None
+    if geo is not None and (params.geoproperty or LOCATION) == LOCATION:
+        prefilter = geo.prefilter_bbox()
+    base = EntityQuery(
+        types=params.types,
+        ids=params.ids,
+        id_pattern=params.id_pattern,
+        attrs_any=params.attrs,
+        where=where,
+        bbox=prefilter,
+        limit=params.limit,
+        offset=params.offset,
+        count=params.count,
+    )
+    if geo is None:
+        return await store.query_entities(tenant, base)
+    candidates, _ = await store.query_entities(
+        tenant,
+        EntityQuery(
+            types=base.types,
+            ids=base.ids,
+            id_pattern=base.id_pattern,
+            attrs_any=base.attrs_any,
+            where=base.where,
+            bbox=base.bbox,
+            limit=MAX_GEO_CANDIDATES,
+        ),
+    )
+    matched = _geo_filter(candidates, geo, params.geoproperty or LOCATION)
+    page = matched[params.offset : params.offset + params.limit]
+    return page, len(matched) if params.count else None
+
+
+def _compile_q(q: str | None, resolve: Callable[[str], str], backend: str) -> SqlFilter | None:
+    if not q:
+        return None
+    expr = parse_q(q)
+    compile_fn = to_sqlite if backend == "sqlite" else to_postgres
+    sql, params = compile_fn(expr, resolve, "e.doc")
+    return SqlFilter(sql, tuple(params))
+
+
+def _geo_filter(entities: Collection[StoredEntity], geo: GeoQuery, prop: str) -> list[StoredEntity]:
+    out = []
+    for entity in entities:
+        attr = entity.doc.get(prop)
+        inst = attr[0] if isinstance(attr, list) and attr else attr
+        if isinstance(inst, dict) and isinstance(inst.get("value"), dict) and geo.matches(inst["value"]):
+            out.append(entity)
+    return out

@@ -1,0 +1,151 @@
+"""The compact bulk path for devices and gateways: many ``{entity, attribute, value, observedAt}``.
+
+Each reading becomes one sample of the attribute's time series; the entity's current state keeps,
+per attribute, the reading with the latest ``observedAt``. Bad items are reported by index and the
+good ones are stored in the same commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from cityioc.core.clock import iso_ms, parse_datetime_ms
+from cityioc.core.errors import BadRequestData, CityError, ResourceNotFound
+from cityioc.hub.models import Mutation, Sample, StoredEntity
+
+# Expands a plain attribute or type term into its stored name.
+Expand = Callable[[str], str]
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    entity_id: str
+    attr: str  # expanded
+    value: Any
+    t: int
+    dataset_id: str = ""
+    unit_code: str | None = None
+    entity_type: str | None = None  # expanded; for entities created on first reading
+
+
+@dataclass(slots=True)
+class ReadingsResult:
+    accepted: int = 0
+    errors: list[tuple[int, CityError]] = field(default_factory=list)
+
+
+def parse_readings(
+    items: Sequence[Any], expand_attr: Expand, expand_type: Expand, now: int
+) -> tuple[list[tuple[int, Reading]], list[tuple[int, CityError]]]:
+    good: list[tuple[int, Reading]] = []
+    bad: list[tuple[int, CityError]] = []
+    for index, item in enumerate(items):
+        try:
+            good.append((index, _parse_one(item, expand_attr, expand_type, now)))
+        except CityError as err:
+            bad.append((index, err))
+    return good, bad
+
+
+def _parse_one(item: Any, expand_attr: Expand, expand_type: Expand, now: int) -> Reading:
+    if not isinstance(item, dict):
+        raise BadRequestData("a reading must be a JSON object")
+    eid, attr = item.get("entity"), item.get("attribute")
+    if not isinstance(eid, str) or ":" not in eid:
+        raise BadRequestData("'entity' must be an entity id (a URI)")
+    if not isinstance(attr, str) or not attr:
+        raise BadRequestData("'attribute' must be a non-empty string")
+    if "value" not in item or item["value"] is None:
+        raise BadRequestData("'value' is required and cannot be null")
+    observed = item.get("observedAt")
+    if observed is None:
+        t = now
+    elif isinstance(observed, str):
+        try:
+            t = parse_datetime_ms(observed)
+        except ValueError as err:
+            raise BadRequestData(f"'observedAt' {observed!r} is not an ISO 8601 date-time") from err
+    else:
+        raise BadRequestData("'observedAt' must be an ISO 8601 date-time string")
+    etype = item.get("type")
+    if etype is None:
+        etype = type_from_urn(eid)
+    elif not isinstance(etype, str):
+        raise BadRequestData("'type' must be a string")
+    unit = item.get("unitCode")
+    dataset = item.get("datasetId", "")
+    if not isinstance(dataset, str) or (unit is not None and not isinstance(unit, str)):
+        raise BadRequestData("'datasetId' and 'unitCode' must be strings")
+    return Reading(
+        eid, expand_attr(attr), item["value"], t, dataset, unit, expand_type(etype) if etype else None
+    )
+
+
+def type_from_urn(eid: str) -> str | None:
+    """``urn:ngsi-ld:AirQualityObserved:tdm-01`` → ``AirQualityObserved``."""
+    parts = eid.split(":")
+    if len(parts) >= 4 and parts[0] == "urn" and parts[1] == "ngsi-ld" and parts[2]:
+        return parts[2]
+    return None
+
+
+def decide_readings(
+    readings: Sequence[tuple[int, Reading]],
+    result: ReadingsResult,
+    now: int,
+    actor: str,
+    *,
+    auto_create: bool,
+) -> Callable[[Mapping[str, StoredEntity]], Mutation]:
+    def decide(current: Mapping[str, StoredEntity]) -> Mutation:
+        mutation = Mutation()
+        entities: dict[str, StoredEntity] = {}
+        newest: dict[tuple[str, str, str], Reading] = {}
+        for index, r in readings:
+            entity = entities.get(r.entity_id) or current.get(r.entity_id)
+            if entity is None:
+                if not auto_create or r.entity_type is None:
+                    reason = "no type known to create it" if auto_create else "auto-create is off"
+                    result.errors.append(
+                        (index, ResourceNotFound(f"entity {r.entity_id} does not exist ({reason})"))
+                    )
+                    continue
+                entity = StoredEntity(r.entity_id, [r.entity_type], {}, now, now, actor, actor)
+            entities[r.entity_id] = entity
+            mutation.samples.append(Sample(r.entity_id, r.attr, r.t, r.value, r.dataset_id))
+            key = (r.entity_id, r.attr, r.dataset_id)
+            best = newest.get(key)
+            if best is None or r.t >= best.t:
+                newest[key] = r
+            result.accepted += 1
+        for (eid, attr, dataset), r in newest.items():
+            _set_current(entities[eid], attr, dataset, r)
+        for entity in entities.values():
+            entity.modified_at = now
+            entity.modified_by = actor
+        mutation.upserts = list(entities.values())
+        return mutation
+
+    return decide
+
+
+def _set_current(entity: StoredEntity, attr: str, dataset: str, r: Reading) -> None:
+    """Make ``r`` the attribute's current value unless the stored one was observed later."""
+    existing = entity.doc.get(attr)
+    instances = existing if isinstance(existing, list) else [existing] if existing else []
+    old = next((i for i in instances if i.get("datasetId", "") == dataset), None)
+    observed = iso_ms(r.t)
+    if old is not None and old.get("observedAt", "") > observed:
+        return
+    new: dict[str, Any] = dict(old) if old is not None and old.get("type") == "Property" else {}
+    new.update(type="Property", value=r.value, observedAt=observed)
+    if r.unit_code is not None:
+        new["unitCode"] = r.unit_code
+    if dataset:
+        new["datasetId"] = dataset
+    if not instances or (old is not None and len(instances) == 1 and not dataset):
+        entity.doc[attr] = new if not dataset else [new]
+        return
+    entity.doc[attr] = [i for i in instances if i is not old] + [new]

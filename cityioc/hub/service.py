@@ -1,0 +1,299 @@
+"""Use cases of the city data hub (NGSI-LD context information management).
+
+Names are already expanded by the caller (the web layer resolves @context); this module decides
+what changes, the store applies it atomically, and every write records its actor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from cityioc.core.clock import Clock
+from cityioc.core.errors import AlreadyExists, BadRequestData, CityError, ResourceNotFound
+from cityioc.hub import operations as ops
+from cityioc.hub.models import AttributeValue, Mutation, StoredEntity
+from cityioc.store.port import AuditRecord, EntityQuery, Store
+
+Listener = Callable[[str, str, Mutation], None]
+
+
+@dataclass(slots=True)
+class BatchResult:
+    success: list[str] = field(default_factory=list)
+    errors: list[tuple[str, CityError]] = field(default_factory=list)
+
+
+class Hub:
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+        self._listeners: list[Listener] = []
+
+    def on_change(self, listener: Listener) -> None:
+        """Called after each committed write with (tenant, actor, mutation)."""
+        self._listeners.append(listener)
+
+    async def apply(
+        self,
+        tenant: str,
+        ids: Sequence[str],
+        decide: Callable[[Mapping[str, StoredEntity]], Mutation],
+        actor: str,
+        audit: Sequence[AuditRecord] = (),
+    ) -> Mutation:
+        mutation = await self.store.mutate(tenant, ids, decide, actor, audit)
+        if mutation.upserts or mutation.deletes or mutation.samples:
+            for listener in self._listeners:
+                listener(tenant, actor, mutation)
+        return mutation
+
+    def _audit(self, tenant: str, actor: str, action: str, subject: str) -> list[AuditRecord]:
+        return [AuditRecord(self.clock.now_ms(), actor, tenant, action, subject)]
+
+    # --- single entities -------------------------------------------------------------------
+
+    async def create(self, tenant: str, body: Any, actor: str) -> str:
+        new = ops.parse_entity(body)
+        now = self.clock.now_ms()
+
+        def decide(current: Mapping[str, StoredEntity]) -> Mutation:
+            if new.id in current:
+                raise AlreadyExists(f"entity {new.id} already exists")
+            return Mutation(
+                upserts=[ops.created(new, now, actor)],
+                samples=ops.samples_for(new.id, new.attrs, now),
+            )
+
+        await self.apply(tenant, [new.id], decide, actor, self._audit(tenant, actor, "create", new.id))
+        return new.id
+
+    async def get(self, tenant: str, eid: str) -> StoredEntity:
+        found = await self.store.get_entities(tenant, [eid])
+        if eid not in found:
+            raise ResourceNotFound(f"entity {eid} does not exist")
+        return found[eid]
+
+    async def query(self, tenant: str, query: EntityQuery) -> tuple[list[StoredEntity], int | None]:
+        return await self.store.query_entities(tenant, query)
+
+    async def replace(self, tenant: str, eid: str, body: Any, actor: str) -> None:
+        body = {**body, "id": eid} if isinstance(body, dict) else body
+        new = ops.parse_entity(body, require_type=False)
+        now = self.clock.now_ms()
+
+        def decide(current: Mapping[str, StoredEntity]) -> Mutation:
+            old = ops.require(current, eid)
+            entity = StoredEntity(
+                eid, new.types or old.types, dict(new.attrs), old.created_at, now, old.created_by, actor
+            )
+            return Mutation(upserts=[entity], samples=ops.samples_for(eid, new.attrs, now))
+
+        await self.apply(tenant, [eid], decide, actor, self._audit(tenant, actor, "replace", eid))
+
+    async def merge(self, tenant: str, eid: str, body: Any, actor: str) -> None:
+        body = {**body, "id": eid} if isinstance(body, dict) else body
+        fragment = ops.parse_entity(body, require_type=False)
+        now = self.clock.now_ms()
+
+        def decide(current: Mapping[str, StoredEntity]) -> Mutation:
+            entity = ops.require(current, eid)
+            written = ops.merge_entity(entity, fragment)
+            return Mutation(
+                upserts=[ops.touched(entity, now, actor)], samples=ops.samples_for(eid, written, now)
+            )
+
+        await self.apply(tenant, [eid], decide, actor, self._audit(tenant, actor, "merge", eid))
+
+    async def delete(self, tenant: str, eid: str, actor: str) -> None:
+        def decide(current: Mapping[str, StoredEntity]) -> Mutation:
+            ops.require(current, eid)
+            return Mutation(deletes=[eid])
+
+        await self.apply(tenant, [eid], decide, actor, self._audit(tenant, actor, "delete", eid))
+
+    # --- attributes ------------------------------------------------------------------------
+
+    async def append_attrs(
+        self, tenant: str, eid: str, body: Any, actor: str, *, no_overwrite: bool = False
+    ) -> ops.AttrOutcome:
+        attrs = _attrs_of(body)
+        now = self.clock.now_ms()
+        outcome = ops.AttrOutcome()
+
+        def decide(current: Mapping[str, StoredEntity]) -> Mutation:
+            nonlocal outcome
+            entity = ops.require(current, eid)
+            outcome, written = ops.append_attrs(entity, attrs, no_overwrite=no_overwrite)
+            return _written(entity, written, now, actor)
+
+        await self.apply(tenant, [eid], decide, actor)
+        return outcome
+
+    async def update_attrs(self, tenant: str, eid: str, body: Any, actor: str) -> ops.AttrOutcome:
+        attrs = _attrs_of(body)
+        now = self.clock.now_ms()
+        outcome = ops.AttrOutcome()
+
+        def decide(current: Mapping[str, StoredEntity]) -> Mutation:
+            nonlocal outcome
+            entity = ops.require(current, eid)
+            outcome, written = ops.update_attrs(entity, attrs)
+            return _written(entity, written, now, actor)
+
+        await self.apply(tenant, [eid], decide, actor)
+        return outcome
+
+    async def patch_attr(self, tenant: str, eid: str, name: str, body: Any, actor: str) -> None:
+        if not isinstance(body, dict):
+            raise BadRequestData("an attribute fragment must be a JSON object")
+        now = self.clock.now_ms()
+
+        def decide(current: Mapping[str, StoredEntity]) -> Mutation:
+            entity = ops.require(current, eid)
+            written = ops.patch_attr(entity, name, body)
+            return _written(entity, {name: written}, now, actor)
+
+        await self.apply(tenant, [eid], decide, actor)
+
+    async def replace_attr(self, tenant: str, eid: str, name: str, body: Any, actor: str) -> None:
+        attrs = _attrs_of({name: body})
+        now = self.clock.now_ms()
+
+        def decide(current: Mapping[str, StoredEntity]) -> Mutation:
+            entity = ops.require(current, eid)
+            if name not in entity.doc:
+                raise ResourceNotFound(f"attribute {name} does not exist on {eid}")
+            _, written = ops.append_attrs(entity, attrs, no_overwrite=False)
+            return _written(entity, written, now, actor)
+
+        await self.apply(tenant, [eid], decide, actor)
+
+    async def delete_attr(
+        self,
+        tenant: str,
+        eid: str,
+        name: str,
+        actor: str,
+        *,
+        dataset_id: str | None = None,
+        delete_all: bool = False,
+    ) -> None:
+        now = self.clock.now_ms()
+
+        def decide(current: Mapping[str, StoredEntity]) -> Mutation:
+            entity = ops.require(current, eid)
+            ops.delete_attr(entity, name, dataset_id, delete_all)
+            return Mutation(upserts=[ops.touched(entity, now, actor)])
+
+        await self.apply(
+            tenant, [eid], decide, actor, self._audit(tenant, actor, "delete-attribute", eid)
+        )
+
+    # --- batch -----------------------------------------------------------------------------
+
+    async def batch(self, tenant: str, op: str, bodies: Any, actor: str, options: str = "") -> BatchResult:
+        """entityOperations/create|upsert|update|merge|delete, with per-entity results."""
+        if not isinstance(bodies, list):
+            raise BadRequestData("a batch operation takes a JSON array")
+        result = BatchResult()
+        parsed: list[ops.NewEntity] = []
+        if op == "delete":
+            ids = []
+            for item in bodies:
+                if isinstance(item, str) and ops.is_uri(item):
+                    ids.append(item)
+                else:
+                    result.errors.append((str(item), BadRequestData("an entity id must be a URI")))
+        else:
+            for body in bodies:
+                try:
+                    parsed.append(ops.parse_entity(body, require_type=op in ("create", "upsert")))
+                except CityError as err:
+                    eid = body.get("id") if isinstance(body, dict) else None
+                    result.errors.append((str(eid), err))
+            ids = [p.id for p in parsed]
+        now = self.clock.now_ms()
+        decide = _batch_decider(op, parsed, ids, options, now, actor, result)
+        await self.apply(tenant, ids, decide, actor, [
+            AuditRecord(now, actor, tenant, f"batch-{op}", eid) for eid in ids
+        ] if op in ("delete", "create") else [])
+        return result
+
+
+def _batch_decider(
+    op: str,
+    parsed: list[ops.NewEntity],
+    ids: list[str],
+    options: str,
+    now: int,
+    actor: str,
+    result: BatchResult,
+) -> Callable[[Mapping[str, StoredEntity]], Mutation]:
+    def decide(current: Mapping[str, StoredEntity]) -> Mutation:
+        mutation = Mutation()
+        state = dict(current)  # later items in the same batch see earlier ones
+        if op == "delete":
+            for eid in ids:
+                if eid in state:
+                    mutation.deletes.append(eid)
+                    del state[eid]
+                    result.success.append(eid)
+                else:
+                    result.errors.append((eid, ResourceNotFound(f"entity {eid} does not exist")))
+            return mutation
+        for new in parsed:
+            try:
+                entity, written = _apply_batch_item(op, new, state.get(new.id), options, now, actor)
+            except CityError as err:
+                result.errors.append((new.id, err))
+                continue
+            state[new.id] = entity
+            mutation.upserts = [e for e in mutation.upserts if e.id != new.id] + [entity]
+            mutation.samples += ops.samples_for(new.id, written, now)
+            result.success.append(new.id)
+        return mutation
+
+    return decide
+
+
+def _apply_batch_item(
+    op: str, new: ops.NewEntity, old: StoredEntity | None, options: str, now: int, actor: str
+) -> tuple[StoredEntity, Mapping[str, AttributeValue]]:
+    if op == "create":
+        if old is not None:
+            raise AlreadyExists(f"entity {new.id} already exists")
+        return ops.created(new, now, actor), new.attrs
+    if op == "upsert" and old is None:
+        return ops.created(new, now, actor), new.attrs
+    if old is None:
+        raise ResourceNotFound(f"entity {new.id} does not exist")
+    if op == "upsert" and options != "update":
+        entity = StoredEntity(new.id, new.types, dict(new.attrs), old.created_at, now, old.created_by, actor)
+        return entity, new.attrs
+    if op == "merge":
+        written = ops.merge_entity(old, new)
+        return ops.touched(old, now, actor), written
+    ops.merge_types(old, new.types)
+    _, written = ops.append_attrs(old, new.attrs, no_overwrite=options == "noOverwrite")
+    return ops.touched(old, now, actor), written
+
+
+def _attrs_of(body: Any) -> dict[str, AttributeValue]:
+    if not isinstance(body, dict):
+        raise BadRequestData("attributes must be sent as a JSON object")
+    attrs = ops.parse_attrs(body)
+    if not attrs:
+        raise BadRequestData("no attributes were given")
+    return attrs
+
+
+def _written(
+    entity: StoredEntity, written: Mapping[str, AttributeValue], now: int, actor: str
+) -> Mutation:
+    if not written:
+        return Mutation()
+    return Mutation(
+        upserts=[ops.touched(entity, now, actor)], samples=ops.samples_for(entity.id, written, now)
+    )

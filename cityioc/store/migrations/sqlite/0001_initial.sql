@@ -1,0 +1,81 @@
+-- Entities keep their current state as one JSON document of expanded attribute names.
+CREATE TABLE entities (
+    rid INTEGER PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    id TEXT NOT NULL,
+    types TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    modified_at INTEGER NOT NULL,
+    created_by TEXT NOT NULL,
+    modified_by TEXT NOT NULL,
+    UNIQUE (tenant, id)
+);
+
+-- One row per (entity, type): entities may have several types.
+CREATE TABLE entity_types (
+    tenant TEXT NOT NULL,
+    type TEXT NOT NULL,
+    rid INTEGER NOT NULL,
+    PRIMARY KEY (tenant, type, rid)
+) WITHOUT ROWID;
+
+-- Bounding box of each entity's `location`, for geo-query prefiltering.
+CREATE VIRTUAL TABLE entity_geo USING rtree (rid, minx, maxx, miny, maxy);
+
+-- A time series per (entity, attribute, datasetId).
+CREATE TABLE series (
+    sid INTEGER PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    attr TEXT NOT NULL,
+    dataset_id TEXT NOT NULL DEFAULT '',
+    last_t INTEGER NOT NULL DEFAULT -9223372036854775808,
+    UNIQUE (tenant, entity_id, attr, dataset_id)
+);
+
+-- Raw samples, clustered by (series, time): the table is its own index.
+-- Numbers go in v (SQLite stores integral reals as small integers), anything else as JSON in j.
+CREATE TABLE samples (
+    sid INTEGER NOT NULL,
+    t INTEGER NOT NULL,
+    v REAL,
+    j TEXT,
+    PRIMARY KEY (sid, t)
+) WITHOUT ROWID;
+
+-- Partial aggregates of numeric samples per clock-aligned bucket (width: 60000, 3600000, 86400000 ms).
+CREATE TABLE rollups (
+    sid INTEGER NOT NULL,
+    width INTEGER NOT NULL,
+    bucket INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    sum REAL NOT NULL,
+    sumsq REAL NOT NULL,
+    mn REAL NOT NULL,
+    mx REAL NOT NULL,
+    PRIMARY KEY (sid, width, bucket)
+) WITHOUT ROWID;
+
+CREATE TABLE api_keys (
+    key_id TEXT PRIMARY KEY,
+    key_hash TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL,
+    name TEXT NOT NULL,
+    tenant TEXT,
+    created_at INTEGER NOT NULL,
+    created_by TEXT NOT NULL,
+    revoked_at INTEGER
+);
+
+-- Append-only record of every write other than plain readings (readings carry modified_by).
+CREATE TABLE audit (
+    seq INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    tenant TEXT NOT NULL,
+    action TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    detail TEXT
+);
+CREATE INDEX audit_subject ON audit (tenant, subject, seq);

@@ -1,0 +1,147 @@
+"""The storage port: what the domain asks of a database. Adapters: ``sqlite`` and ``postgres``.
+
+Writes go through ``mutate``: the store loads the current state of the named entities inside a
+write transaction, hands it to a pure ``decide`` function (domain logic, no I/O) and applies the
+``Mutation`` it returns atomically. That keeps read-modify-write races out of the domain without the
+domain knowing how each database locks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from cityioc.hub.models import Mutation, StoredEntity
+
+Decide = Callable[[Mapping[str, StoredEntity]], Mutation]
+
+ROLLUP_WIDTHS_MS = (60_000, 3_600_000, 86_400_000)
+
+
+@dataclass(frozen=True, slots=True)
+class SqlFilter:
+    """A boolean SQL expression over the entity row aliased ``e`` (``e.doc`` is the attributes)."""
+
+    sql: str
+    params: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EntityQuery:
+    types: tuple[str, ...] = ()
+    ids: tuple[str, ...] = ()
+    id_pattern: str | None = None
+    attrs_any: tuple[str, ...] = ()  # entity must have at least one of these attributes
+    where: SqlFilter | None = None  # compiled `q`, in the adapter's dialect
+    bbox: tuple[float, float, float, float] | None = None  # prefilter on `location`
+    limit: int | None = 20
+    offset: int = 0
+    count: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesKey:
+    entity_id: str
+    attr: str
+    dataset_id: str = ""
+
+
+@dataclass(slots=True)
+class SeriesData:
+    times: np.ndarray  # int64 epoch ms, ascending
+    values: list[Any]  # float for numbers, decoded JSON otherwise
+
+
+@dataclass(slots=True)
+class RollupData:
+    buckets: np.ndarray  # int64 bucket starts
+    n: np.ndarray
+    sum: np.ndarray
+    sumsq: np.ndarray
+    mn: np.ndarray
+    mx: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyRecord:
+    key_id: str
+    key_hash: str
+    role: str
+    name: str
+    tenant: str | None
+    created_at: int
+    created_by: str
+    revoked_at: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    at: int
+    actor: str
+    tenant: str
+    action: str
+    subject: str
+    detail: Mapping[str, Any] | None = None
+    seq: int = 0
+
+
+@dataclass(slots=True)
+class StoreStats:
+    entities: int = 0
+    series: int = 0
+    samples: int = 0
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+class Store(Protocol):
+    backend: str
+
+    async def open(self) -> None: ...
+    async def close(self) -> None: ...
+    async def migrate(self) -> list[int]: ...
+    async def ping(self) -> None: ...
+
+    async def mutate(
+        self,
+        tenant: str,
+        ids: Collection[str],
+        decide: Decide,
+        actor: str,
+        audit: Collection[AuditRecord] = (),
+    ) -> Mutation: ...
+
+    async def get_entities(self, tenant: str, ids: Collection[str]) -> dict[str, StoredEntity]: ...
+    async def query_entities(
+        self, tenant: str, query: EntityQuery
+    ) -> tuple[list[StoredEntity], int | None]: ...
+    async def tenant_exists(self, tenant: str) -> bool: ...
+    async def entity_types(self, tenant: str) -> dict[str, list[str]]: ...
+    async def type_counts(self, tenant: str) -> dict[str, int]: ...
+
+    async def read_series(
+        self,
+        tenant: str,
+        keys: Collection[SeriesKey],
+        start: int | None,
+        end: int | None,
+        last_n: int | None = None,
+    ) -> dict[SeriesKey, SeriesData]: ...
+    async def series_of(self, tenant: str, entity_id: str) -> list[SeriesKey]: ...
+    async def series_extent(self, tenant: str, key: SeriesKey) -> tuple[int, int] | None: ...
+    async def read_rollups(
+        self, tenant: str, key: SeriesKey, width: int, start: int | None, end: int | None
+    ) -> RollupData: ...
+    async def delete_series(self, tenant: str, entity_id: str, attr: str | None) -> int: ...
+    async def purge_raw_before(self, cutoff_ms: int) -> int: ...
+
+    async def put_api_key(self, record: ApiKeyRecord) -> None: ...
+    async def find_api_key(self, key_hash: str) -> ApiKeyRecord | None: ...
+    async def list_api_keys(self) -> list[ApiKeyRecord]: ...
+    async def revoke_api_key(self, key_id: str, at: int) -> bool: ...
+    async def audit_trail(self, tenant: str, subject: str, limit: int = 100) -> list[AuditRecord]: ...
+    async def stats(self) -> StoreStats: ...
+    def pool_stats(self) -> dict[str, int]: ...
+    def commit_count(self) -> int: ...

@@ -1,0 +1,177 @@
+"""Entity rows in SQLite: load, save, query. Plain functions over a connection, run by the engine."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Collection, Iterator, Sequence
+from typing import Any
+
+import orjson
+
+from cityioc.hub.models import StoredEntity
+from cityioc.store.geo_index import location_bbox
+from cityioc.store.port import EntityQuery
+
+CHUNK = 500
+_COLUMNS = "e.rid, e.id, e.types, e.doc, e.created_at, e.modified_at, e.created_by, e.modified_by"
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _row_to_entity(row: tuple[Any, ...]) -> tuple[int, StoredEntity]:
+    rid, eid, types, doc, created_at, modified_at, created_by, modified_by = row
+    return rid, StoredEntity(
+        id=eid,
+        types=orjson.loads(types),
+        doc=orjson.loads(doc),
+        created_at=created_at,
+        modified_at=modified_at,
+        created_by=created_by,
+        modified_by=modified_by,
+    )
+
+
+def load(
+    conn: sqlite3.Connection, tenant: str, ids: Collection[str]
+) -> dict[str, tuple[int, StoredEntity]]:
+    found: dict[str, tuple[int, StoredEntity]] = {}
+    for part in chunks(list(ids)):
+        marks = ",".join("?" * len(part))
+        sql = f"SELECT {_COLUMNS} FROM entities e WHERE e.tenant = ? AND e.id IN ({marks})"
+        for row in conn.execute(sql, (tenant, *part)):
+            rid, entity = _row_to_entity(row)
+            found[entity.id] = (rid, entity)
+    return found
+
+
+def save(
+    conn: sqlite3.Connection,
+    tenant: str,
+    entity: StoredEntity,
+    previous: tuple[int, StoredEntity] | None,
+) -> None:
+    doc = orjson.dumps(entity.doc).decode()
+    types = orjson.dumps(entity.types).decode()
+    if previous is None:
+        cur = conn.execute(
+            "INSERT INTO entities (tenant, id, types, doc, created_at, modified_at, created_by,"
+            " modified_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                tenant,
+                entity.id,
+                types,
+                doc,
+                entity.created_at,
+                entity.modified_at,
+                entity.created_by,
+                entity.modified_by,
+            ),
+        )
+        rid = int(cur.lastrowid or 0)
+        old_types: list[str] = []
+        old_box = None
+    else:
+        rid, old = previous
+        conn.execute(
+            "UPDATE entities SET types = ?, doc = ?, modified_at = ?, modified_by = ? WHERE rid = ?",
+            (types, doc, entity.modified_at, entity.modified_by, rid),
+        )
+        old_types = old.types
+        old_box = location_bbox(old)
+    if entity.types != old_types:
+        conn.execute("DELETE FROM entity_types WHERE rid = ?", (rid,))
+        conn.executemany(
+            "INSERT OR IGNORE INTO entity_types (tenant, type, rid) VALUES (?, ?, ?)",
+            [(tenant, t, rid) for t in entity.types],
+        )
+    box = location_bbox(entity)
+    if box != old_box:
+        conn.execute("DELETE FROM entity_geo WHERE rid = ?", (rid,))
+        if box is not None:
+            conn.execute(
+                "INSERT INTO entity_geo (rid, minx, maxx, miny, maxy) VALUES (?, ?, ?, ?, ?)",
+                (rid, box[0], box[2], box[1], box[3]),
+            )
+
+
+def delete(conn: sqlite3.Connection, rid: int) -> None:
+    conn.execute("DELETE FROM entities WHERE rid = ?", (rid,))
+    conn.execute("DELETE FROM entity_types WHERE rid = ?", (rid,))
+    conn.execute("DELETE FROM entity_geo WHERE rid = ?", (rid,))
+
+
+def _where(tenant: str, query: EntityQuery) -> tuple[str, list[Any]]:
+    clauses = ["e.tenant = ?"]
+    params: list[Any] = [tenant]
+    if query.types:
+        marks = ",".join("?" * len(query.types))
+        clauses.append(
+            f"e.rid IN (SELECT rid FROM entity_types WHERE tenant = ? AND type IN ({marks}))"
+        )
+        params += [tenant, *query.types]
+    if query.ids:
+        clauses.append(f"e.id IN ({','.join('?' * len(query.ids))})")
+        params += list(query.ids)
+    if query.id_pattern is not None:
+        clauses.append("regexp(?, e.id)")
+        params.append(query.id_pattern)
+    if query.bbox is not None:
+        minx, miny, maxx, maxy = query.bbox
+        clauses.append(
+            "e.rid IN (SELECT rid FROM entity_geo WHERE minx <= ? AND maxx >= ?"
+            " AND miny <= ? AND maxy >= ?)"
+        )
+        params += [maxx, minx, maxy, miny]
+    if query.attrs_any:
+        ors = " OR ".join("json_type(e.doc, ?) IS NOT NULL" for _ in query.attrs_any)
+        clauses.append(f"({ors})")
+        params += [json_path(a) for a in query.attrs_any]
+    if query.where is not None:
+        clauses.append(f"({query.where.sql})")
+        params += list(query.where.params)
+    return " AND ".join(clauses), params
+
+
+def json_path(name: str) -> str:
+    return '$."' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def query(
+    conn: sqlite3.Connection, tenant: str, q: EntityQuery
+) -> tuple[list[StoredEntity], int | None]:
+    where, params = _where(tenant, q)
+    sql = f"SELECT {_COLUMNS} FROM entities e WHERE {where} ORDER BY e.rid"
+    page_params = list(params)
+    if q.limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        page_params += [q.limit, q.offset]
+    elif q.offset:
+        sql += " LIMIT -1 OFFSET ?"
+        page_params.append(q.offset)
+    entities = [_row_to_entity(row)[1] for row in conn.execute(sql, page_params)]
+    total = None
+    if q.count:
+        total = int(conn.execute(f"SELECT count(*) FROM entities e WHERE {where}", params).fetchone()[0])
+    return entities, total
+
+
+def regexp(pattern: str, value: str | None) -> bool:
+    if value is None:
+        return False
+    return _compiled(pattern).search(value) is not None
+
+
+_REGEX_CACHE: dict[str, re.Pattern[str]] = {}
+
+
+def _compiled(pattern: str) -> re.Pattern[str]:
+    found = _REGEX_CACHE.get(pattern)
+    if found is None:
+        if len(_REGEX_CACHE) > 256:
+            _REGEX_CACHE.clear()
+        found = _REGEX_CACHE[pattern] = re.compile(pattern)
+    return found

@@ -1,0 +1,73 @@
+"""ASGI application assembly: settings → store → hub → routers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import ORJSONResponse
+
+from cityioc import __version__
+from cityioc.core.clock import Clock, SystemClock
+from cityioc.core.settings import Settings
+from cityioc.hub.context import ContextResolver, core_context
+from cityioc.hub.models import Mutation
+from cityioc.hub.render import View, render
+from cityioc.hub.service import Hub
+from cityioc.store.factory import make_store
+from cityioc.store.port import Store
+from cityioc.web import errors, live_api, ngsi_batch, ngsi_discovery, ngsi_entities, ngsi_temporal, ops_api, readings
+from cityioc.web.auth import KeyRing
+from cityioc.web.live import ChangeFeed
+from cityioc.web.metrics import Metrics, MetricsMiddleware
+from cityioc.web.state import City
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, *, store: Store | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or Settings()
+    clock = clock or SystemClock()
+    store = store or make_store(settings.database_url, clock)
+    metrics = Metrics()
+    contexts = ContextResolver(fetch_timeout_s=settings.context_fetch_timeout_s)
+    hub = Hub(store, clock)
+    core = core_context()
+    feed = ChangeFeed(lambda e: core.compact_entity_keys(render(e, View(form="normalized"))))
+    keys = KeyRing(store, clock)
+    city = City(settings, clock, store, hub, keys, contexts, feed, metrics)
+
+    def count_writes(tenant: str, actor: str, mutation: Mutation) -> None:
+        metrics.entity_writes.inc(len(mutation.upserts))
+        metrics.samples_written.inc(len(mutation.samples))
+
+    hub.on_change(feed.publish)
+    hub.on_change(count_writes)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await store.open()
+        if settings.admin_key:
+            await keys.create("admin", "CITYIOC_ADMIN_KEY", "system", key=settings.admin_key)
+        log.info("cityioc %s ready on %s", __version__, store.backend)
+        try:
+            yield
+        finally:
+            await contexts.aclose()
+            await store.close()
+
+    app = FastAPI(
+        title="cityioc",
+        version=__version__,
+        description="Intelligent Operations Centre: NGSI-LD city data hub, time series, live stream.",
+        lifespan=lifespan,
+        default_response_class=ORJSONResponse,
+    )
+    app.state.city = city
+    errors.install(app)
+    for module in (ngsi_entities, ngsi_batch, ngsi_temporal, ngsi_discovery, readings, live_api, ops_api):
+        app.include_router(module.router)
+    app.add_middleware(MetricsMiddleware, metrics=metrics, routes=lambda: app.router.routes)
+    return app

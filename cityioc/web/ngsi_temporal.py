@@ -1,0 +1,208 @@
+"""NGSI-LD temporal API: history of entities, simplified values and aggregations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from cityioc.core.errors import BadRequestData, ResourceNotFound
+from cityioc.hub.attributes import comparable_value, normalize_attribute
+from cityioc.hub.history import TemporalForm, TemporalQuery, temporal_entity
+from cityioc.hub.query import QueryParams, check_paging, run_query
+from cityioc.hub.readings import Reading, ReadingsResult, decide_readings
+from cityioc.hub.temporal import parse_aggr_methods, parse_duration_ms, parse_last_n, parse_timerel
+from cityioc.core.clock import parse_datetime_ms
+from cityioc.web.auth import WRITERS, Role
+from cityioc.web.ngsi_http import Call, split_list, json_response, ngsi_call, require_tenant, strip_context
+
+router = APIRouter(prefix="/ngsi-ld/v1/temporal", tags=["NGSI-LD temporal"])
+
+
+def _temporal_query(
+    call: Call,
+    *,
+    timerel: str | None,
+    timeAt: str | None,
+    endTimeAt: str | None,
+    timeproperty: str | None,
+    lastN: str | None,
+    attrs: str | None,
+    options: str | None,
+    format: str | None,
+    aggrMethods: str | None,
+    aggrPeriodDuration: str | None,
+) -> TemporalQuery:
+    opts = set(split_list(options))
+    form: TemporalForm = "normalized"
+    if format == "aggregatedValues" or "aggregatedValues" in opts:
+        form = "aggregatedValues"
+    elif format in ("temporalValues", "simplified") or "temporalValues" in opts:
+        form = "temporalValues"
+    elif format not in (None, "normalized"):
+        raise BadRequestData(f"unknown format {format!r}")
+    if form == "aggregatedValues" and not aggrMethods:
+        raise BadRequestData("format=aggregatedValues needs aggrMethods")
+    names = split_list(attrs)
+    return TemporalQuery(
+        time_range=parse_timerel(timerel, timeAt, endTimeAt, timeproperty),
+        form=form,
+        attrs=frozenset(call.context.expand_term(a) for a in names) if names else None,
+        last_n=parse_last_n(lastN),
+        methods=parse_aggr_methods(aggrMethods) if form == "aggregatedValues" and aggrMethods else (),
+        period=parse_duration_ms(aggrPeriodDuration) if aggrPeriodDuration else None,
+    )
+
+
+@router.get("/entities/{entity_id}", summary="History of one entity")
+async def temporal_retrieve(
+    request: Request,
+    entity_id: str,
+    timerel: str | None = None,
+    timeAt: str | None = None,
+    endTimeAt: str | None = None,
+    timeproperty: str | None = None,
+    lastN: str | None = None,
+    attrs: str | None = None,
+    options: str | None = None,
+    format: str | None = None,
+    aggrMethods: str | None = None,
+    aggrPeriodDuration: str | None = None,
+) -> Response:
+    call = await ngsi_call(request, with_body=False)
+    await require_tenant(call)
+    query = _temporal_query(
+        call, timerel=timerel, timeAt=timeAt, endTimeAt=endTimeAt, timeproperty=timeproperty, lastN=lastN,
+        attrs=attrs, options=options, format=format, aggrMethods=aggrMethods, aggrPeriodDuration=aggrPeriodDuration,
+    )
+    store = call.city.store
+    current = (await store.get_entities(call.tenant, [entity_id])).get(entity_id)
+    if current is not None and call.principal.is_public:
+        public = {call.context.expand_type(t) for t in call.city.settings.public_types}
+        if not any(t in public for t in current.types):
+            current = None
+            raise ResourceNotFound(f"entity {entity_id} does not exist")
+    if current is None and call.principal.is_public:
+        raise ResourceNotFound(f"entity {entity_id} does not exist")
+    found = await temporal_entity(store, call.tenant, entity_id, current, query)
+    if found is None:
+        raise ResourceNotFound(f"entity {entity_id} has no history")
+    return json_response(call, call.context.compact_entity_keys(found))
+
+
+@router.get("/entities", summary="Query the history of entities")
+async def temporal_query(
+    request: Request,
+    id: str | None = None,
+    idPattern: str | None = None,
+    type: str | None = None,
+    q: str | None = None,
+    georel: str | None = None,
+    geometry: str | None = None,
+    coordinates: str | None = None,
+    geoproperty: str | None = None,
+    timerel: str | None = None,
+    timeAt: str | None = None,
+    endTimeAt: str | None = None,
+    timeproperty: str | None = None,
+    lastN: str | None = None,
+    attrs: str | None = None,
+    options: str | None = None,
+    format: str | None = None,
+    aggrMethods: str | None = None,
+    aggrPeriodDuration: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    count: bool = False,
+) -> Response:
+    call = await ngsi_call(request, with_body=False)
+    await require_tenant(call)
+    settings = call.city.settings
+    page = settings.default_page_size if limit is None else limit
+    check_paging(page, offset, settings.max_page_size)
+    query = _temporal_query(
+        call, timerel=timerel, timeAt=timeAt, endTimeAt=endTimeAt, timeproperty=timeproperty, lastN=lastN,
+        attrs=attrs, options=options, format=format, aggrMethods=aggrMethods, aggrPeriodDuration=aggrPeriodDuration,
+    )
+    ctx = call.context
+    types = tuple(ctx.expand_type(t) for t in split_list(type))
+    if call.principal.is_public:
+        public = {ctx.expand_type(t) for t in settings.public_types}
+        types = tuple(t for t in types if t in public) if types else tuple(sorted(public))
+    params = QueryParams(
+        types=types, ids=tuple(split_list(id)), id_pattern=idPattern, q=q, georel=georel, geometry=geometry,
+        coordinates=coordinates, geoproperty=ctx.expand_term(geoproperty) if geoproperty else None,
+        limit=page, offset=offset, count=count,
+    )
+    entities, total = await run_query(call.city.store, call.tenant, params, ctx.expand_term)
+    out = []
+    for entity in entities:
+        found = await temporal_entity(call.city.store, call.tenant, entity.id, entity, query)
+        if found is not None:
+            out.append(ctx.compact_entity_keys(found))
+    headers = {"NGSILD-Results-Count": str(total)} if total is not None else {}
+    return json_response(call, out, headers=headers)
+
+
+@router.delete("/entities/{entity_id}", status_code=204, summary="Delete the history of an entity")
+async def temporal_delete(request: Request, entity_id: str) -> Response:
+    call = await ngsi_call(request, with_body=False)
+    call.principal.require(Role.operator)
+    removed = await call.city.store.delete_series(call.tenant, entity_id, None)
+    if removed == 0 and not await call.city.store.get_entities(call.tenant, [entity_id]):
+        raise ResourceNotFound(f"entity {entity_id} has no history")
+    return Response(status_code=204)
+
+
+def _instances_to_readings(eid: str, etype: str | None, body: dict[str, Any], now: int) -> list[Reading]:
+    out = []
+    for name, raw in body.items():
+        if name in ("id", "type", "@context"):
+            continue
+        items = raw if isinstance(raw, list) else [raw]
+        for item in items:
+            attr = normalize_attribute(name, item)
+            for inst in attr if isinstance(attr, list) else [attr]:
+                observed = inst.get("observedAt")
+                t = parse_datetime_ms(observed) if observed else now
+                out.append(
+                    Reading(eid, name, comparable_value(inst), t, inst.get("datasetId", ""), inst.get("unitCode"), etype)
+                )
+    return out
+
+
+@router.post("/entities", summary="Create or add to the history of an entity")
+async def temporal_upsert(request: Request) -> Response:
+    call = await ngsi_call(request, with_body=True)
+    call.principal.require(*WRITERS)
+    body = call.context.expand_entity_keys(strip_context(call.body))
+    eid, etype = body.get("id") if isinstance(body, dict) else None, body.get("type") if isinstance(body, dict) else None
+    if not isinstance(eid, str) or ":" not in eid or not isinstance(etype, str):
+        raise BadRequestData("a temporal entity needs an id (URI) and a type")
+    existed = bool(await call.city.store.get_entities(call.tenant, [eid]))
+    await _store_instances(call, eid, etype, body)
+    return Response(status_code=204 if existed else 201, headers={} if existed else {"Location": f"/ngsi-ld/v1/temporal/entities/{eid}"})
+
+
+@router.post("/entities/{entity_id}/attrs", status_code=204, summary="Add attribute instances to the history")
+async def temporal_append(request: Request, entity_id: str) -> Response:
+    call = await ngsi_call(request, with_body=True)
+    call.principal.require(*WRITERS)
+    body = call.context.expand_entity_keys(strip_context(call.body))
+    if not isinstance(body, dict):
+        raise BadRequestData("attribute instances must be sent as a JSON object")
+    if not await call.city.store.get_entities(call.tenant, [entity_id]):
+        raise ResourceNotFound(f"entity {entity_id} does not exist")
+    await _store_instances(call, entity_id, None, body)
+    return Response(status_code=204)
+
+
+async def _store_instances(call: Call, eid: str, etype: str | None, body: dict[str, Any]) -> None:
+    now = call.city.clock.now_ms()
+    readings = list(enumerate(_instances_to_readings(eid, etype, body, now)))
+    result = ReadingsResult()
+    decide = decide_readings(readings, result, now, call.principal.actor, auto_create=etype is not None)
+    await call.city.hub.apply(call.tenant, [eid], decide, call.principal.actor)
+    if result.errors:
+        raise result.errors[0][1]

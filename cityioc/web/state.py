@@ -1,0 +1,33 @@
+"""Everything a request handler needs, built once at start-up and hung on ``app.state.city``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from cityioc.core.clock import Clock
+from cityioc.core.settings import Settings
+from cityioc.hub.context import ContextResolver
+from cityioc.hub.service import Hub
+from cityioc.store.port import Store
+from cityioc.web.auth import KeyRing
+from cityioc.web.live import ChangeFeed
+from cityioc.web.metrics import Metrics
+
+
+@dataclass(slots=True)
+class City:
+    settings: Settings
+    clock: Clock
+    store: Store
+    hub: Hub
+    keys: KeyRing
+    contexts: ContextResolver
+    feed: ChangeFeed
+    metrics: Metrics
+
+
+def city(request: Request) -> City:
+    found: City = request.app.state.city
+    return found

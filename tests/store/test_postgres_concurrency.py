@@ -1,0 +1,193 @@
+"""Two PostgresStore instances on one database behave like two processes sharing it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+
+import numpy as np
+import psycopg
+import pytest
+
+from cityioc.core.clock import FakeClock
+from cityioc.core.errors import AlreadyExists
+from cityioc.hub.models import Mutation, Sample, StoredEntity
+from cityioc.store.migrations import migrations_for
+from cityioc.store.port import ROLLUP_WIDTHS_MS, SeriesKey
+from cityioc.store.postgres.store import PostgresStore
+from tests.services import create_postgres_database, drop_postgres_database
+
+pytestmark = pytest.mark.postgres
+T = "https://uri.etsi.org/ngsi-ld/default-context/"
+PM25 = T + "pm25"
+Pair = tuple[PostgresStore, PostgresStore]
+
+
+@pytest.fixture
+async def stores(postgres_url: str, clock: FakeClock) -> AsyncIterator[Pair]:
+    a, b = PostgresStore(postgres_url, clock=clock), PostgresStore(postgres_url, clock=clock)
+    await asyncio.gather(a.open(), b.open())
+    try:
+        yield a, b
+    finally:
+        await asyncio.gather(a.close(), b.close())
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute("TRUNCATE entities, series, samples, rollups, audit, api_keys")
+
+
+def create(eid: str, attr: str) -> object:
+    """Create the entity, refusing if it exists (like POST /entities)."""
+
+    def decide(current: Mapping[str, StoredEntity]) -> Mutation:
+        if eid in current:
+            raise AlreadyExists(eid)
+        doc: dict[str, object] = {attr: {"type": "Property", "value": 1}}
+        return Mutation(upserts=[StoredEntity(eid, [T + "Thing"], doc, 1, 1, "t", "t")])  # type: ignore[arg-type]
+
+    return decide
+
+
+def merge(eid: str, attr: str) -> object:
+    """Create the entity or add an attribute to it (like an upsert)."""
+
+    def decide(current: Mapping[str, StoredEntity]) -> Mutation:
+        entity = current.get(eid) or StoredEntity(eid, [T + "Thing"], {}, 1, 1, "t", "t")
+        entity.doc[attr] = {"type": "Property", "value": 1}
+        return Mutation(upserts=[entity])
+
+    return decide
+
+
+async def test_a_create_racing_an_uncommitted_one_sees_it_after_retry(
+    stores: Pair, postgres_url: str
+) -> None:
+    a, _ = stores
+    # Another process has inserted urn:x and not committed yet.
+    async with await psycopg.AsyncConnection.connect(postgres_url) as other:
+        await other.execute(
+            "INSERT INTO entities (tenant, id, types, doc, created_at, modified_at, created_by,"
+            " modified_by) VALUES ('default', 'urn:x', '{t}', '{}', 1, 1, 'o', 'o')"
+        )
+        attempt = asyncio.create_task(a.mutate("default", ["urn:x"], create("urn:x", T + "a"), "t"))  # type: ignore[arg-type]
+        await asyncio.sleep(0.3)  # its insert now waits on ours
+        assert not attempt.done()
+        await other.commit()
+        with pytest.raises(AlreadyExists):
+            await attempt
+    got = await a.get_entities("default", ["urn:x"])
+    assert got["urn:x"].created_by == "o"
+
+
+async def test_concurrent_creates_from_two_processes(stores: Pair) -> None:
+    a, b = stores
+    ids = [f"urn:c:{i}" for i in range(40)]
+    results = await asyncio.gather(
+        *(
+            s.mutate("default", [eid], create(eid, T + name), "t")
+            for eid in ids
+            for s, name in ((a, "a"), (b, "b"))
+        ),  # type: ignore[arg-type]
+        return_exceptions=True,
+    )
+    for i in range(len(ids)):
+        pair = results[2 * i : 2 * i + 2]
+        assert sum(isinstance(r, Mutation) for r in pair) == 1, pair
+        assert sum(isinstance(r, AlreadyExists) for r in pair) == 1, pair
+    got = await b.get_entities("default", ids)
+    assert len(got) == len(ids)
+
+
+async def test_concurrent_upserts_from_two_processes_merge(stores: Pair) -> None:
+    a, b = stores
+    ids = [f"urn:m:{i}" for i in range(40)]
+    await asyncio.gather(
+        *(
+            s.mutate("default", [eid], merge(eid, T + name), "t")
+            for eid in ids
+            for s, name in ((a, "a"), (b, "b"))
+        ),  # type: ignore[arg-type]
+    )
+    got = await a.get_entities("default", ids)
+    assert all(sorted(e.doc) == [T + "a", T + "b"] for e in got.values())
+
+
+def _write(store: PostgresStore, samples: list[Sample]) -> object:
+    def decide(current: Mapping[str, StoredEntity]) -> Mutation:
+        return Mutation(samples=samples)
+
+    return store.mutate("default", [], decide, "t")
+
+
+async def _check_rollups(store: PostgresStore, key: SeriesKey) -> np.ndarray:
+    raw = (await store.read_series("default", [key], None, None))[key]
+    values = np.array(raw.values, dtype=float)
+    for width in ROLLUP_WIDTHS_MS:
+        rollup = await store.read_rollups("default", key, width, None, None)
+        buckets = raw.times // width * width
+        assert rollup.buckets.tolist() == sorted(set(buckets.tolist()))
+        for bucket, n, total, mn, mx in zip(
+            rollup.buckets, rollup.n, rollup.sum, rollup.mn, rollup.mx, strict=True
+        ):
+            mine = values[buckets == bucket]
+            assert (n, mn, mx) == (len(mine), mine.min(), mine.max())
+            assert total == pytest.approx(mine.sum())
+    return values
+
+
+async def test_concurrent_samples_of_one_series_are_stored_and_counted_once(stores: Pair) -> None:
+    a, b = stores
+    # Both processes write overlapping batches of the same, new, series: every time is written
+    # by both (a redelivery through two processes), with the same value.
+    step = 1_000
+    batches = [
+        [Sample("urn:s", PM25, t, float(t // step % 97)) for t in range(lo, lo + 300 * step, step)]
+        for lo in range(0, 3_000 * step, 150 * step)
+    ]
+    await asyncio.gather(*(_write(s, batch) for batch in batches for s in (a, b)))  # type: ignore[misc]
+    key = SeriesKey("urn:s", PM25)
+    values = await _check_rollups(b, key)
+    assert len(values) == 3_000 + 150
+    assert await a.series_of("default", "urn:s") == [key]
+
+
+async def test_concurrent_corrections_keep_rollups_true(stores: Pair) -> None:
+    a, b = stores
+    step = 7_000
+    await _write(a, [Sample("urn:k", PM25, i * step, 1.0) for i in range(2_000)])  # type: ignore[misc]
+    # Both processes now rewrite overlapping ranges with their own values, and add new times.
+    writes = [
+        _write(s, [Sample("urn:k", PM25, i * step, value) for i in range(lo, lo + 400)])
+        for lo in range(0, 2_000, 200)
+        for s, value in ((a, 2.0), (b, 3.0))
+    ]
+    await asyncio.gather(*writes)  # type: ignore[misc]
+    values = await _check_rollups(a, SeriesKey("urn:k", PM25))
+    assert len(values) == 2_000 + 200
+    assert set(values.tolist()) <= {2.0, 3.0}
+
+
+async def test_deleting_a_series_elsewhere_does_not_strand_our_writes(stores: Pair) -> None:
+    a, b = stores
+    key = SeriesKey("urn:d", PM25)
+    await _write(a, [Sample("urn:d", PM25, 0, 1.0)])  # type: ignore[misc]  # a caches the series id
+    assert await b.delete_series("default", "urn:d", None) == 1
+    for _ in range(100):  # the NOTIFY reaches a's listener
+        if "urn:d" not in {k[0] for k in a._series.sid.get("default", {})}:
+            break
+        await asyncio.sleep(0.02)
+    await _write(a, [Sample("urn:d", PM25, 60_000, 5.0)])  # type: ignore[misc]
+    assert (await b.read_series("default", [key], None, None))[key].values == [5.0]
+
+
+async def test_two_processes_migrating_a_new_database_at_once(clock: FakeClock) -> None:
+    url = create_postgres_database("cityioc_test_migrate")
+    try:
+        a, b = PostgresStore(url, clock=clock), PostgresStore(url, clock=clock)
+        await asyncio.gather(a.open(), b.open())
+        assert await a.migrate() == [] and await b.migrate() == []
+        await asyncio.gather(a.close(), b.close())
+        with psycopg.connect(url) as conn:
+            rows = conn.execute("SELECT version FROM schema_version").fetchall()
+        assert sorted(r[0] for r in rows) == [m.version for m in migrations_for("postgres")]
+    finally:
+        drop_postgres_database(url)
