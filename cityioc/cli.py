@@ -14,12 +14,17 @@ import typer
 from cityioc.core.clock import SystemClock
 from cityioc.core.settings import Settings
 
-app = typer.Typer(help="cityioc — Intelligent Operations Centre for smart cities", no_args_is_help=True)
+app = typer.Typer(
+    help="cityioc — Intelligent Operations Centre for smart cities", no_args_is_help=True
+)
 keys_app = typer.Typer(help="API keys: create, list, revoke", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
 DatabaseOpt = Annotated[
-    str | None, typer.Option("--database-url", envvar="CITYIOC_DATABASE_URL", help="sqlite:///PATH or postgresql://…")
+    str | None,
+    typer.Option(
+        "--database-url", envvar="CITYIOC_DATABASE_URL", help="sqlite:///PATH or postgresql://…"
+    ),
 ]
 
 
@@ -31,13 +36,17 @@ def _settings(database_url: str | None = None, **overrides: object) -> Settings:
 
 
 def _logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
 
 
 @app.command()
 def serve(
     port: Annotated[int | None, typer.Option(help="TCP port", envvar="CITYIOC_PORT")] = None,
-    host: Annotated[str | None, typer.Option(help="address to listen on", envvar="CITYIOC_HOST")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="address to listen on", envvar="CITYIOC_HOST")
+    ] = None,
     database_url: DatabaseOpt = None,
 ) -> None:
     """Run the HTTP server."""
@@ -48,7 +57,11 @@ def serve(
     _logging()
     settings = _settings(database_url, port=port, host=host)
     uvicorn.run(
-        create_app(settings), host=settings.host, port=settings.port, log_level="warning", access_log=False
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        access_log=False,
     )
 
 
@@ -184,7 +197,9 @@ def keys_revoke(key_id: str, database_url: DatabaseOpt = None) -> None:
 @app.command()
 def export(
     type: Annotated[list[str], typer.Option("--type", help="entity type(s) to export")],
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="file (default: stdout)")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="file (default: stdout)")
+    ] = None,
     tenant: Annotated[str, typer.Option(help="NGSI-LD tenant")] = "default",
     database_url: DatabaseOpt = None,
 ) -> None:
@@ -208,7 +223,9 @@ def export(
                     tenant, EntityQuery(types=types, limit=1000, offset=offset)
                 )
                 for entity in page:
-                    sink.write(orjson.dumps(core.compact_entity_keys(render(entity, View()))) + b"\n")
+                    sink.write(
+                        orjson.dumps(core.compact_entity_keys(render(entity, View()))) + b"\n"
+                    )
                 written += len(page)
                 if len(page) < 1000:
                     return written
@@ -224,8 +241,12 @@ def export(
 
 @app.command()
 def bench(
-    write: Annotated[Path | None, typer.Option(help="update this Markdown file with the figures")] = None,
-    only: Annotated[str | None, typer.Option(help="run only benchmarks whose name contains this")] = None,
+    write: Annotated[
+        Path | None, typer.Option(help="update this Markdown file with the figures")
+    ] = None,
+    only: Annotated[
+        str | None, typer.Option(help="run only benchmarks whose name contains this")
+    ] = None,
     quick: Annotated[bool, typer.Option(help="small sizes, for a smoke test")] = False,
 ) -> None:
     """Run the benchmarks and print (and optionally record) the figures."""

@@ -42,7 +42,8 @@ def _truncate_postgres(url: str) -> None:
         tables = [
             r[0]
             for r in conn.execute(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_version'"
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                " AND tablename <> 'schema_version'"
             )
         ]
         if tables:
@@ -57,4 +58,3 @@ async def store(database_url: str, clock: FakeClock) -> AsyncIterator[Store]:
         yield s
     finally:
         await s.close()
-

@@ -8,11 +8,14 @@ import uuid
 
 import pytest
 
-POSTGRES_ADMIN_URL = os.environ.get("CITYIOC_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+POSTGRES_ADMIN_URL = os.environ.get(
+    "CITYIOC_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 HOW_TO_START = {
     "postgresql": "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
     "mqtt": "mosquitto -d -c /etc/mosquitto/mosquitto.conf",
-    "nats": "start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- -a 127.0.0.1"
+    "nats": "start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server --"
+    " -a 127.0.0.1"
     " -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log",
 }
 

@@ -54,14 +54,21 @@ NULL = "urn:ngsi-ld:null"
 
 
 def is_geometry(value: Any) -> bool:
-    return isinstance(value, dict) and value.get("type") in GEOJSON_TYPES and (
-        "coordinates" in value or "geometries" in value
+    return (
+        isinstance(value, dict)
+        and value.get("type") in GEOJSON_TYPES
+        and ("coordinates" in value or "geometries" in value)
     )
 
 
 def normalize_attribute(name: str, raw: Any, *, key_values: bool = False) -> AttributeValue:
     """One attribute (or a list of its instances) in stored form; raises BadRequestData."""
-    if isinstance(raw, list) and not key_values and raw and all(_looks_like_instance(i) for i in raw):
+    if (
+        isinstance(raw, list)
+        and not key_values
+        and raw
+        and all(_looks_like_instance(i) for i in raw)
+    ):
         instances = [normalize_instance(name, item) for item in raw]
         seen: set[str] = set()
         for inst in instances:
@@ -69,7 +76,9 @@ def normalize_attribute(name: str, raw: Any, *, key_values: bool = False) -> Att
             if ds in seen:
                 raise BadRequestData(f"attribute {name!r}: two instances with datasetId {ds!r}")
             seen.add(ds)
-        return instances[0] if len(instances) == 1 and "datasetId" not in instances[0] else instances
+        return (
+            instances[0] if len(instances) == 1 and "datasetId" not in instances[0] else instances
+        )
     if key_values:
         if is_geometry(raw):
             return {"type": "GeoProperty", "value": validate_geometry(raw)}

@@ -47,7 +47,11 @@ async def temporal_entity(
     store: Store, tenant: str, entity_id: str, current: StoredEntity | None, query: TemporalQuery
 ) -> dict[str, Any] | None:
     """The entity's history in the asked form (expanded names), or None if nothing is known."""
-    keys = [k for k in await store.series_of(tenant, entity_id) if query.attrs is None or k.attr in query.attrs]
+    keys = [
+        k
+        for k in await store.series_of(tenant, entity_id)
+        if query.attrs is None or k.attr in query.attrs
+    ]
     if current is None and not keys:
         return None
     types = current.types if current is not None else [type_from_urn(entity_id) or "Thing"]
@@ -85,7 +89,10 @@ def _add(out: dict[str, Any], key: SeriesKey, value: dict[str, Any]) -> None:
     if key.dataset_id:
         value = {**value, "datasetId": key.dataset_id}
         existing = out.get(key.attr)
-        out[key.attr] = [*(existing if isinstance(existing, list) else [existing] if existing else []), value]
+        out[key.attr] = [
+            *(existing if isinstance(existing, list) else [existing] if existing else []),
+            value,
+        ]
     else:
         out[key.attr] = value
 
@@ -142,13 +149,21 @@ def _rollup_width(buckets: Sequence[tuple[int, int]], methods: Sequence[str]) ->
     """The widest rollup that answers most periods exactly (None: use the raw samples)."""
     for width in sorted(ROLLUP_WIDTHS_MS, reverse=True):
         aligned = [b for b in buckets if b[0] % width == 0 and b[1] % width == 0]
-        if aligned and len(aligned) * 2 >= len(buckets) and rollups_can_answer(aligned, methods, width):
+        if (
+            aligned
+            and len(aligned) * 2 >= len(buckets)
+            and rollups_can_answer(aligned, methods, width)
+        ):
             return width
     return None
 
 
 async def _from_raw(
-    store: Store, tenant: str, key: SeriesKey, buckets: Sequence[tuple[int, int]], methods: Sequence[str]
+    store: Store,
+    tenant: str,
+    key: SeriesKey,
+    buckets: Sequence[tuple[int, int]],
+    methods: Sequence[str],
 ) -> Aggregated:
     lo, hi = buckets[0][0], buckets[-1][1]
     data = (await store.read_series(tenant, [key], lo, hi)).get(key)

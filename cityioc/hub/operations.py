@@ -79,7 +79,9 @@ def samples_for(entity_id: str, attrs: Mapping[str, AttributeValue], now: int) -
         for inst in instances(attr):
             observed = inst.get("observedAt")
             t = parse_datetime_ms(observed) if observed else now
-            out.append(Sample(entity_id, name, t, comparable_value(inst), inst.get("datasetId", "")))
+            out.append(
+                Sample(entity_id, name, t, comparable_value(inst), inst.get("datasetId", ""))
+            )
     return out
 
 
@@ -116,7 +118,9 @@ def merge_entity(entity: StoredEntity, fragment: NewEntity) -> dict[str, Attribu
                 _delete_instance(entity, name, inst.get("datasetId"), delete_all=False)
                 continue
             old = _find_instance(entity.doc.get(name), inst.get("datasetId"))
-            merged = {**old, **inst} if old is not None and old.get("type") == inst["type"] else inst
+            merged = (
+                {**old, **inst} if old is not None and old.get("type") == inst["type"] else inst
+            )
             if merged.get("type") == "Relationship":
                 merged.pop("value", None)
             entity.doc[name] = merge_instance(entity.doc.get(name), merged)
@@ -127,7 +131,7 @@ def merge_entity(entity: StoredEntity, fragment: NewEntity) -> dict[str, Attribu
 def append_attrs(
     entity: StoredEntity, attrs: Mapping[str, AttributeValue], *, no_overwrite: bool
 ) -> tuple[AttrOutcome, dict[str, AttributeValue]]:
-    outcome, written = AttrOutcome(), {}
+    outcome, written = AttrOutcome(), dict[str, AttributeValue]()
     for name, attr in attrs.items():
         for inst in instances(attr):
             exists = _find_instance(entity.doc.get(name), inst.get("datasetId")) is not None
@@ -144,7 +148,7 @@ def update_attrs(
     entity: StoredEntity, attrs: Mapping[str, AttributeValue]
 ) -> tuple[AttrOutcome, dict[str, AttributeValue]]:
     """PATCH …/attrs: only attributes (instances) that exist are replaced."""
-    outcome, written = AttrOutcome(), {}
+    outcome, written = AttrOutcome(), dict[str, AttributeValue]()
     for name, attr in attrs.items():
         for inst in instances(attr):
             if _find_instance(entity.doc.get(name), inst.get("datasetId")) is None:
@@ -164,9 +168,7 @@ def patch_attr(entity: StoredEntity, name: str, fragment: Mapping[str, Any]) -> 
         raise ResourceNotFound(f"attribute {name} does not exist on {entity.id}")
     merged = dict(old)
     for key, val in fragment.items():
-        if key in MEMBERS and key != "type":
-            merged[key] = val
-        elif key != "type":
+        if (key in MEMBERS and key != "type") or key != "type":
             merged[key] = val
     normalized = normalize_attribute(name, merged)
     entity.doc[name] = merge_instance(entity.doc.get(name), instances(normalized)[0])

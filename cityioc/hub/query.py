@@ -42,7 +42,9 @@ def check_paging(limit: int, offset: int, max_limit: int) -> None:
 async def run_query(
     store: Store, tenant: str, params: QueryParams, resolve: Callable[[str], str]
 ) -> tuple[list[StoredEntity], int | None]:
-    if not (params.types or params.ids or params.id_pattern or params.attrs or params.q or params.georel):
+    if not (
+        params.types or params.ids or params.id_pattern or params.attrs or params.q or params.georel
+    ):
         raise BadRequestData("give at least one of type, id, idPattern, attrs, q or a geo-query")
     geo = parse_geoquery(params.georel, params.geometry, params.coordinates, params.geoproperty)
     where = _compile_q(params.q, resolve, store.backend)
@@ -93,6 +95,10 @@ def _geo_filter(entities: Collection[StoredEntity], geo: GeoQuery, prop: str) ->
     for entity in entities:
         attr = entity.doc.get(prop)
         inst = attr[0] if isinstance(attr, list) and attr else attr
-        if isinstance(inst, dict) and isinstance(inst.get("value"), dict) and geo.matches(inst["value"]):
+        if (
+            isinstance(inst, dict)
+            and isinstance(inst.get("value"), dict)
+            and geo.matches(inst["value"])
+        ):
             out.append(entity)
     return out

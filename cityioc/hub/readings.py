@@ -79,7 +79,13 @@ def _parse_one(item: Any, expand_attr: Expand, expand_type: Expand, now: int) ->
     if not isinstance(dataset, str) or (unit is not None and not isinstance(unit, str)):
         raise BadRequestData("'datasetId' and 'unitCode' must be strings")
     return Reading(
-        eid, expand_attr(attr), item["value"], t, dataset, unit, expand_type(etype) if etype else None
+        eid,
+        expand_attr(attr),
+        item["value"],
+        t,
+        dataset,
+        unit,
+        expand_type(etype) if etype else None,
     )
 
 

@@ -60,7 +60,10 @@ def render_instance(inst: AttributeObject, form: Form) -> Any:
     concise = {k: v for k, v in inst.items() if k != "type"}
     if kind == "Property" and list(concise) == ["value"] and not isinstance(concise["value"], dict):
         return concise["value"]
-    return {k: render_instance(v, form) if isinstance(v, dict) and "type" in v else v for k, v in concise.items()}
+    return {
+        k: render_instance(v, form) if isinstance(v, dict) and "type" in v else v
+        for k, v in concise.items()
+    }
 
 
 def geojson_feature(

@@ -66,7 +66,9 @@ class Hub:
                 samples=ops.samples_for(new.id, new.attrs, now),
             )
 
-        await self.apply(tenant, [new.id], decide, actor, self._audit(tenant, actor, "create", new.id))
+        await self.apply(
+            tenant, [new.id], decide, actor, self._audit(tenant, actor, "create", new.id)
+        )
         return new.id
 
     async def get(self, tenant: str, eid: str) -> StoredEntity:
@@ -86,7 +88,13 @@ class Hub:
         def decide(current: Mapping[str, StoredEntity]) -> Mutation:
             old = ops.require(current, eid)
             entity = StoredEntity(
-                eid, new.types or old.types, dict(new.attrs), old.created_at, now, old.created_by, actor
+                eid,
+                new.types or old.types,
+                dict(new.attrs),
+                old.created_at,
+                now,
+                old.created_by,
+                actor,
             )
             return Mutation(upserts=[entity], samples=ops.samples_for(eid, new.attrs, now))
 
@@ -101,7 +109,8 @@ class Hub:
             entity = ops.require(current, eid)
             written = ops.merge_entity(entity, fragment)
             return Mutation(
-                upserts=[ops.touched(entity, now, actor)], samples=ops.samples_for(eid, written, now)
+                upserts=[ops.touched(entity, now, actor)],
+                samples=ops.samples_for(eid, written, now),
             )
 
         await self.apply(tenant, [eid], decide, actor, self._audit(tenant, actor, "merge", eid))
@@ -193,7 +202,9 @@ class Hub:
 
     # --- batch -----------------------------------------------------------------------------
 
-    async def batch(self, tenant: str, op: str, bodies: Any, actor: str, options: str = "") -> BatchResult:
+    async def batch(
+        self, tenant: str, op: str, bodies: Any, actor: str, options: str = ""
+    ) -> BatchResult:
         """entityOperations/create|upsert|update|merge|delete, with per-entity results."""
         if not isinstance(bodies, list):
             raise BadRequestData("a batch operation takes a JSON array")
@@ -216,9 +227,15 @@ class Hub:
             ids = [p.id for p in parsed]
         now = self.clock.now_ms()
         decide = _batch_decider(op, parsed, ids, options, now, actor, result)
-        await self.apply(tenant, ids, decide, actor, [
-            AuditRecord(now, actor, tenant, f"batch-{op}", eid) for eid in ids
-        ] if op in ("delete", "create") else [])
+        await self.apply(
+            tenant,
+            ids,
+            decide,
+            actor,
+            [AuditRecord(now, actor, tenant, f"batch-{op}", eid) for eid in ids]
+            if op in ("delete", "create")
+            else [],
+        )
         return result
 
 
@@ -270,7 +287,9 @@ def _apply_batch_item(
     if old is None:
         raise ResourceNotFound(f"entity {new.id} does not exist")
     if op == "upsert" and options != "update":
-        entity = StoredEntity(new.id, new.types, dict(new.attrs), old.created_at, now, old.created_by, actor)
+        entity = StoredEntity(
+            new.id, new.types, dict(new.attrs), old.created_at, now, old.created_by, actor
+        )
         return entity, new.attrs
     if op == "merge":
         written = ops.merge_entity(old, new)

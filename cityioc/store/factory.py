@@ -11,7 +11,11 @@ def make_store(url: str, clock: Clock) -> Store:
     if url.startswith("sqlite:"):
         from cityioc.store.sqlite.store import SqliteStore
 
-        path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url.removeprefix("sqlite:")
+        path = (
+            url.removeprefix("sqlite:///")
+            if url.startswith("sqlite:///")
+            else url.removeprefix("sqlite:")
+        )
         return SqliteStore(path or "cityioc.db", clock=clock)
     if url.startswith(("postgresql://", "postgres://")):
         from cityioc.store.postgres.store import PostgresStore

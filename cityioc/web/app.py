@@ -18,7 +18,16 @@ from cityioc.hub.render import View, render
 from cityioc.hub.service import Hub
 from cityioc.store.factory import make_store
 from cityioc.store.port import Store
-from cityioc.web import errors, live_api, ngsi_batch, ngsi_discovery, ngsi_entities, ngsi_temporal, ops_api, readings
+from cityioc.web import (
+    errors,
+    live_api,
+    ngsi_batch,
+    ngsi_discovery,
+    ngsi_entities,
+    ngsi_temporal,
+    ops_api,
+    readings,
+)
 from cityioc.web.auth import KeyRing
 from cityioc.web.live import ChangeFeed
 from cityioc.web.metrics import Metrics, MetricsMiddleware
@@ -27,7 +36,9 @@ from cityioc.web.state import City
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None, *, store: Store | None = None, clock: Clock | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, store: Store | None = None, clock: Clock | None = None
+) -> FastAPI:
     settings = settings or Settings()
     clock = clock or SystemClock()
     store = store or make_store(settings.database_url, clock)
@@ -61,13 +72,21 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     app = FastAPI(
         title="cityioc",
         version=__version__,
-        description="Intelligent Operations Centre: NGSI-LD city data hub, time series, live stream.",
+        description="Intelligent Operations Centre: NGSI-LD data hub, time series, live stream.",
         lifespan=lifespan,
         default_response_class=ORJSONResponse,
     )
     app.state.city = city
     errors.install(app)
-    for module in (ngsi_entities, ngsi_batch, ngsi_temporal, ngsi_discovery, readings, live_api, ops_api):
+    for module in (
+        ngsi_entities,
+        ngsi_batch,
+        ngsi_temporal,
+        ngsi_discovery,
+        readings,
+        live_api,
+        ops_api,
+    ):
         app.include_router(module.router)
     app.add_middleware(MetricsMiddleware, metrics=metrics, routes=lambda: app.router.routes)
     return app

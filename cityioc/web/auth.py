@@ -1,7 +1,7 @@
 """API keys with roles. Keys are random, shown once, and stored only as SHA-256 hashes.
 
 A key has high entropy, so a fast hash is the right tool (as for GitHub or Stripe tokens); a slow
-password KDF is for human passwords. Lookups are cached briefly because every ingest request pays it.
+password KDF is for human passwords. Lookups are cached briefly: every ingest request pays one.
 """
 
 from __future__ import annotations
@@ -65,7 +65,9 @@ class KeyRing:
         self.clock = clock
         self._cache: dict[str, tuple[float, ApiKeyRecord | None]] = {}
 
-    async def create(self, role: str, name: str, actor: str, *, key: str | None = None) -> tuple[ApiKeyRecord, str]:
+    async def create(
+        self, role: str, name: str, actor: str, *, key: str | None = None
+    ) -> tuple[ApiKeyRecord, str]:
         try:
             parsed = Role(role)
         except ValueError as err:
@@ -74,7 +76,9 @@ class KeyRing:
         key_id, secret = new_key()
         if key is not None:
             key_id, secret = "env-" + hash_key(key)[:8], key
-        record = ApiKeyRecord(key_id, hash_key(secret), parsed.value, name, None, self.clock.now_ms(), actor)
+        record = ApiKeyRecord(
+            key_id, hash_key(secret), parsed.value, name, None, self.clock.now_ms(), actor
+        )
         existing = await self.store.find_api_key(record.key_hash)
         if existing is not None:
             return existing, secret

@@ -54,13 +54,18 @@ _NGSI_CODES = {
 def status_of(err: e.CityError) -> int:
     for cls in type(err).__mro__:
         if cls in STATUS:
-            return STATUS[cls]  # type: ignore[index]
+            return STATUS[cls]
     return 500
 
 
 def problem(err: e.CityError) -> dict[str, object]:
     base = NGSI_ERRORS if err.code in _NGSI_CODES else CITYIOC_ERRORS
-    return {"type": base + err.code, "title": err.title, "status": status_of(err), "detail": err.detail}
+    return {
+        "type": base + err.code,
+        "title": err.title,
+        "status": status_of(err),
+        "detail": err.detail,
+    }
 
 
 def problem_response(err: e.CityError) -> Response:

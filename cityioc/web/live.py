@@ -26,7 +26,9 @@ EntityFilter = Callable[[str, StoredEntity], bool]
 @dataclass(slots=True)
 class Subscriber:
     accepts: EntityFilter
-    queue: asyncio.Queue[tuple[str, bytes]] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    queue: asyncio.Queue[tuple[str, bytes]] = field(
+        default_factory=lambda: asyncio.Queue(QUEUE_SIZE)
+    )
     overflowed: bool = False
 
 
@@ -51,7 +53,9 @@ class ChangeFeed:
                 if not sub.accepts(tenant, entity):
                     continue
                 if payload is None:
-                    payload = orjson.dumps({"tenant": tenant, "actor": actor, "entity": self._render(entity)})
+                    payload = orjson.dumps(
+                        {"tenant": tenant, "actor": actor, "entity": self._render(entity)}
+                    )
                 self._offer(sub, "entity", payload)
         for eid in mutation.deletes:
             data = orjson.dumps({"tenant": tenant, "actor": actor, "id": eid})
@@ -66,7 +70,9 @@ class ChangeFeed:
         except asyncio.QueueFull:
             sub.overflowed = True
 
-    async def stream(self, accepts: EntityFilter, heartbeat_s: float = 15.0) -> AsyncIterator[dict[str, str]]:
+    async def stream(
+        self, accepts: EntityFilter, heartbeat_s: float = 15.0
+    ) -> AsyncIterator[dict[str, str]]:
         sub = Subscriber(accepts)
         self._subscribers.add(sub)
         try:

@@ -29,7 +29,9 @@ def _parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
 
 
 @router.get("/live", summary="Live stream of entity changes (Server-Sent Events)")
-async def live(request: Request, type: str | None = None, bbox: str | None = None) -> EventSourceResponse:
+async def live(
+    request: Request, type: str | None = None, bbox: str | None = None
+) -> EventSourceResponse:
     c = city(request)
     principal = await principal_of(request)
     tenant = tenant_of(request)

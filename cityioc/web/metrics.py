@@ -6,10 +6,10 @@ A pure ASGI middleware (not BaseHTTPMiddleware) keeps the per-request cost to a 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from starlette.routing import Match
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -30,19 +30,28 @@ class Metrics:
             registry=self.registry,
         )
         self.readings_ingested = Counter(
-            "cityioc_readings_ingested_total", "Readings stored through the bulk endpoint", registry=self.registry
+            "cityioc_readings_ingested_total",
+            "Readings stored through the bulk endpoint",
+            registry=self.registry,
         )
         self.entity_writes = Counter(
-            "cityioc_entity_writes_total", "Entities written (created or changed)", registry=self.registry
+            "cityioc_entity_writes_total",
+            "Entities written (created or changed)",
+            registry=self.registry,
         )
         self.samples_written = Counter(
             "cityioc_samples_written_total", "Time-series samples written", registry=self.registry
         )
         self.db_commits = Gauge(
-            "cityioc_db_commits", "Write transactions committed by this process", registry=self.registry
+            "cityioc_db_commits",
+            "Write transactions committed by this process",
+            registry=self.registry,
         )
         self.db_pool = Gauge(
-            "cityioc_db_pool_connections", "Database pool connections by state", ["state"], registry=self.registry
+            "cityioc_db_pool_connections",
+            "Database pool connections by state",
+            ["state"],
+            registry=self.registry,
         )
         self.live_subscribers = Gauge(
             "cityioc_live_subscribers", "Open live (SSE) streams", registry=self.registry
@@ -50,7 +59,9 @@ class Metrics:
 
 
 class MetricsMiddleware:
-    def __init__(self, app: ASGIApp, metrics: Metrics, routes: Callable[[], list[object]]) -> None:
+    def __init__(
+        self, app: ASGIApp, metrics: Metrics, routes: Callable[[], Sequence[BaseRoute]]
+    ) -> None:
         self.app = app
         self.metrics = metrics
         self.routes = routes
@@ -63,7 +74,7 @@ class MetricsMiddleware:
             return found
         name = "unmatched"
         for route in self.routes():
-            match, _ = route.matches(scope)  # type: ignore[attr-defined]
+            match, _ = route.matches(scope)
             if match == Match.FULL:
                 name = str(getattr(route, "path", "unmatched"))
                 break

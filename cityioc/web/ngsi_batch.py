@@ -24,7 +24,8 @@ async def _run(request: Request, op: str, options: str | None) -> Response:
     bodies = call.body
     if op != "delete":
         bodies = [
-            call.context.expand_entity_keys(strip_context(b)) if isinstance(b, dict) else b for b in bodies
+            call.context.expand_entity_keys(strip_context(b)) if isinstance(b, dict) else b
+            for b in bodies
         ]
     result = await call.city.hub.batch(call.tenant, op, bodies, call.principal.actor, options or "")
     return _respond(call, op, result)

@@ -46,7 +46,9 @@ async def list_types(request: Request, details: bool = False) -> Response:
             ],
         )
     names = [ctx.compact_iri(t) for t in types]
-    return json_response(call, {"id": _list_id("EntityTypeList", names), "type": "EntityTypeList", "typeList": names})
+    return json_response(
+        call, {"id": _list_id("EntityTypeList", names), "type": "EntityTypeList", "typeList": names}
+    )
 
 
 @router.get("/types/{type_name}", summary="Details of one entity type")
@@ -66,7 +68,8 @@ async def type_info(request: Request, type_name: str) -> Response:
             "typeName": ctx.compact_iri(expanded),
             "entityCount": counts.get(expanded, 0),
             "attributeDetails": [
-                {"id": a, "type": "Attribute", "attributeName": ctx.compact_iri(a)} for a in types[expanded]
+                {"id": a, "type": "Attribute", "attributeName": ctx.compact_iri(a)}
+                for a in types[expanded]
             ],
         },
     )
@@ -100,7 +103,8 @@ async def list_attributes(request: Request, details: bool = False) -> Response:
         )
     names = [ctx.compact_iri(a) for a in attrs]
     return json_response(
-        call, {"id": _list_id("AttributeList", names), "type": "AttributeList", "attributeList": names}
+        call,
+        {"id": _list_id("AttributeList", names), "type": "AttributeList", "attributeList": names},
     )
 
 

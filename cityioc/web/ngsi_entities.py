@@ -15,12 +15,12 @@ from cityioc.hub.query import QueryParams, check_paging, run_query
 from cityioc.hub.render import View, feature_collection, geojson_feature, render
 from cityioc.web.auth import WRITERS, Role
 from cityioc.web.ngsi_http import (
-    split_list,
     GEO_JSON,
     Call,
     json_response,
     ngsi_call,
     require_tenant,
+    split_list,
     strip_context,
 )
 
@@ -39,7 +39,9 @@ def _options(options: str | None, fmt: str | None) -> tuple[str, bool]:
     return form, "sysAttrs" in opts
 
 
-def _view(call: Call, form: str, sys_attrs: bool, attrs: str | None, pick: str | None, omit: str | None) -> View:
+def _view(
+    call: Call, form: str, sys_attrs: bool, attrs: str | None, pick: str | None, omit: str | None
+) -> View:
     ctx = call.context
     names = split_list(pick) or split_list(attrs)
     keep = None
@@ -64,13 +66,15 @@ def _visible(call: Call, entity: StoredEntity) -> bool:
     return any(t in public for t in entity.types)
 
 
-def _output(call: Call, entities: list[StoredEntity], view: View, geoproperty: str | None, geo: bool) -> Any:
+def _output(
+    call: Call, entities: list[StoredEntity], view: View, geoproperty: str | None, geo: bool
+) -> Any:
     rendered = [call.context.compact_entity_keys(render(e, view)) for e in entities]
     if not geo:
         return rendered
     prop = call.context.expand_term(geoproperty or "location")
     return feature_collection(
-        geojson_feature(e, view, prop, r) for e, r in zip(entities, rendered, strict=True)
+        [geojson_feature(e, view, prop, r) for e, r in zip(entities, rendered, strict=True)]
     )
 
 
@@ -80,7 +84,9 @@ async def create_entity(request: Request) -> Response:
     call.principal.require(*WRITERS)
     body = call.context.expand_entity_keys(strip_context(call.body))
     eid = await call.city.hub.create(call.tenant, body, call.principal.actor)
-    return Response(status_code=201, headers={"Location": f"/ngsi-ld/v1/entities/{quote(eid, safe=':')}"})
+    return Response(
+        status_code=201, headers={"Location": f"/ngsi-ld/v1/entities/{quote(eid, safe=':')}"}
+    )
 
 
 @router.get("/entities", summary="Query entities")
@@ -200,7 +206,9 @@ def _attr_outcome(call: Call, outcome: AttrOutcome) -> Response:
         call,
         {
             "updated": [compact(a) for a in outcome.updated],
-            "notUpdated": [{"attributeName": compact(a), "reason": r} for a, r in outcome.not_updated],
+            "notUpdated": [
+                {"attributeName": compact(a), "reason": r} for a, r in outcome.not_updated
+            ],
         },
         status=207,
     )
@@ -212,7 +220,11 @@ async def append_attrs(request: Request, entity_id: str, options: str | None = N
     call.principal.require(*WRITERS)
     body = call.context.expand_entity_keys(strip_context(call.body))
     outcome = await call.city.hub.append_attrs(
-        call.tenant, entity_id, body, call.principal.actor, no_overwrite="noOverwrite" in split_list(options)
+        call.tenant,
+        entity_id,
+        body,
+        call.principal.actor,
+        no_overwrite="noOverwrite" in split_list(options),
     )
     return _attr_outcome(call, outcome)
 
@@ -226,7 +238,9 @@ async def update_attrs(request: Request, entity_id: str) -> Response:
     return _attr_outcome(call, outcome)
 
 
-@router.patch("/entities/{entity_id}/attrs/{attr}", status_code=204, summary="Partial attribute update")
+@router.patch(
+    "/entities/{entity_id}/attrs/{attr}", status_code=204, summary="Partial attribute update"
+)
 async def patch_attr(request: Request, entity_id: str, attr: str) -> Response:
     call = await ngsi_call(request, with_body=True)
     call.principal.require(*WRITERS)

@@ -138,7 +138,9 @@ def json_response(
         payload = _with_context(payload, call.context)
     elif call.context.link_header:
         out_headers["Link"] = call.context.link_header
-    return Response(orjson.dumps(payload), status_code=status, media_type=media, headers=out_headers)
+    return Response(
+        orjson.dumps(payload), status_code=status, media_type=media, headers=out_headers
+    )
 
 
 def _with_context(payload: Any, context: ActiveContext) -> Any:

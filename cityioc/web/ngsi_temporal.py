@@ -7,15 +7,22 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from cityioc.core.clock import parse_datetime_ms
 from cityioc.core.errors import BadRequestData, ResourceNotFound
 from cityioc.hub.attributes import comparable_value, normalize_attribute
 from cityioc.hub.history import TemporalForm, TemporalQuery, temporal_entity
 from cityioc.hub.query import QueryParams, check_paging, run_query
 from cityioc.hub.readings import Reading, ReadingsResult, decide_readings
 from cityioc.hub.temporal import parse_aggr_methods, parse_duration_ms, parse_last_n, parse_timerel
-from cityioc.core.clock import parse_datetime_ms
 from cityioc.web.auth import WRITERS, Role
-from cityioc.web.ngsi_http import Call, split_list, json_response, ngsi_call, require_tenant, strip_context
+from cityioc.web.ngsi_http import (
+    Call,
+    json_response,
+    ngsi_call,
+    require_tenant,
+    split_list,
+    strip_context,
+)
 
 router = APIRouter(prefix="/ngsi-ld/v1/temporal", tags=["NGSI-LD temporal"])
 
@@ -50,7 +57,9 @@ def _temporal_query(
         form=form,
         attrs=frozenset(call.context.expand_term(a) for a in names) if names else None,
         last_n=parse_last_n(lastN),
-        methods=parse_aggr_methods(aggrMethods) if form == "aggregatedValues" and aggrMethods else (),
+        methods=parse_aggr_methods(aggrMethods)
+        if form == "aggregatedValues" and aggrMethods
+        else (),
         period=parse_duration_ms(aggrPeriodDuration) if aggrPeriodDuration else None,
     )
 
@@ -73,8 +82,17 @@ async def temporal_retrieve(
     call = await ngsi_call(request, with_body=False)
     await require_tenant(call)
     query = _temporal_query(
-        call, timerel=timerel, timeAt=timeAt, endTimeAt=endTimeAt, timeproperty=timeproperty, lastN=lastN,
-        attrs=attrs, options=options, format=format, aggrMethods=aggrMethods, aggrPeriodDuration=aggrPeriodDuration,
+        call,
+        timerel=timerel,
+        timeAt=timeAt,
+        endTimeAt=endTimeAt,
+        timeproperty=timeproperty,
+        lastN=lastN,
+        attrs=attrs,
+        options=options,
+        format=format,
+        aggrMethods=aggrMethods,
+        aggrPeriodDuration=aggrPeriodDuration,
     )
     store = call.city.store
     current = (await store.get_entities(call.tenant, [entity_id])).get(entity_id)
@@ -122,8 +140,17 @@ async def temporal_query(
     page = settings.default_page_size if limit is None else limit
     check_paging(page, offset, settings.max_page_size)
     query = _temporal_query(
-        call, timerel=timerel, timeAt=timeAt, endTimeAt=endTimeAt, timeproperty=timeproperty, lastN=lastN,
-        attrs=attrs, options=options, format=format, aggrMethods=aggrMethods, aggrPeriodDuration=aggrPeriodDuration,
+        call,
+        timerel=timerel,
+        timeAt=timeAt,
+        endTimeAt=endTimeAt,
+        timeproperty=timeproperty,
+        lastN=lastN,
+        attrs=attrs,
+        options=options,
+        format=format,
+        aggrMethods=aggrMethods,
+        aggrPeriodDuration=aggrPeriodDuration,
     )
     ctx = call.context
     types = tuple(ctx.expand_type(t) for t in split_list(type))
@@ -131,9 +158,17 @@ async def temporal_query(
         public = {ctx.expand_type(t) for t in settings.public_types}
         types = tuple(t for t in types if t in public) if types else tuple(sorted(public))
     params = QueryParams(
-        types=types, ids=tuple(split_list(id)), id_pattern=idPattern, q=q, georel=georel, geometry=geometry,
-        coordinates=coordinates, geoproperty=ctx.expand_term(geoproperty) if geoproperty else None,
-        limit=page, offset=offset, count=count,
+        types=types,
+        ids=tuple(split_list(id)),
+        id_pattern=idPattern,
+        q=q,
+        georel=georel,
+        geometry=geometry,
+        coordinates=coordinates,
+        geoproperty=ctx.expand_term(geoproperty) if geoproperty else None,
+        limit=page,
+        offset=offset,
+        count=count,
     )
     entities, total = await run_query(call.city.store, call.tenant, params, ctx.expand_term)
     out = []
@@ -155,7 +190,9 @@ async def temporal_delete(request: Request, entity_id: str) -> Response:
     return Response(status_code=204)
 
 
-def _instances_to_readings(eid: str, etype: str | None, body: dict[str, Any], now: int) -> list[Reading]:
+def _instances_to_readings(
+    eid: str, etype: str | None, body: dict[str, Any], now: int
+) -> list[Reading]:
     out = []
     for name, raw in body.items():
         if name in ("id", "type", "@context"):
@@ -167,7 +204,15 @@ def _instances_to_readings(eid: str, etype: str | None, body: dict[str, Any], no
                 observed = inst.get("observedAt")
                 t = parse_datetime_ms(observed) if observed else now
                 out.append(
-                    Reading(eid, name, comparable_value(inst), t, inst.get("datasetId", ""), inst.get("unitCode"), etype)
+                    Reading(
+                        eid,
+                        name,
+                        comparable_value(inst),
+                        t,
+                        inst.get("datasetId", ""),
+                        inst.get("unitCode"),
+                        etype,
+                    )
                 )
     return out
 
@@ -177,15 +222,23 @@ async def temporal_upsert(request: Request) -> Response:
     call = await ngsi_call(request, with_body=True)
     call.principal.require(*WRITERS)
     body = call.context.expand_entity_keys(strip_context(call.body))
-    eid, etype = body.get("id") if isinstance(body, dict) else None, body.get("type") if isinstance(body, dict) else None
+    eid, etype = (
+        body.get("id") if isinstance(body, dict) else None,
+        body.get("type") if isinstance(body, dict) else None,
+    )
     if not isinstance(eid, str) or ":" not in eid or not isinstance(etype, str):
         raise BadRequestData("a temporal entity needs an id (URI) and a type")
     existed = bool(await call.city.store.get_entities(call.tenant, [eid]))
     await _store_instances(call, eid, etype, body)
-    return Response(status_code=204 if existed else 201, headers={} if existed else {"Location": f"/ngsi-ld/v1/temporal/entities/{eid}"})
+    return Response(
+        status_code=204 if existed else 201,
+        headers={} if existed else {"Location": f"/ngsi-ld/v1/temporal/entities/{eid}"},
+    )
 
 
-@router.post("/entities/{entity_id}/attrs", status_code=204, summary="Add attribute instances to the history")
+@router.post(
+    "/entities/{entity_id}/attrs", status_code=204, summary="Add attribute instances to the history"
+)
 async def temporal_append(request: Request, entity_id: str) -> Response:
     call = await ngsi_call(request, with_body=True)
     call.principal.require(*WRITERS)
@@ -202,7 +255,9 @@ async def _store_instances(call: Call, eid: str, etype: str | None, body: dict[s
     now = call.city.clock.now_ms()
     readings = list(enumerate(_instances_to_readings(eid, etype, body, now)))
     result = ReadingsResult()
-    decide = decide_readings(readings, result, now, call.principal.actor, auto_create=etype is not None)
+    decide = decide_readings(
+        readings, result, now, call.principal.actor, auto_create=etype is not None
+    )
     await call.city.hub.apply(call.tenant, [eid], decide, call.principal.actor)
     if result.errors:
         raise result.errors[0][1]

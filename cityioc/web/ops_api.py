@@ -31,7 +31,9 @@ async def readyz(request: Request) -> Response:
         log.warning("readiness: database check failed: %s", err)
         checks["database"] = "unavailable"
     ready = all(v == "ok" for v in checks.values())
-    return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks}, 200 if ready else 503)
+    return JSONResponse(
+        {"status": "ready" if ready else "not ready", "checks": checks}, 200 if ready else 503
+    )
 
 
 @router.get("/metrics", summary="Prometheus metrics")

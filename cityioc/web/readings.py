@@ -76,7 +76,10 @@ async def ingest_readings(request: Request, autoCreate: bool = True) -> Response
     body = {
         "accepted": result.accepted,
         "rejected": len(result.errors),
-        "errors": [{"index": i, "error": problem(err)} for i, err in sorted(result.errors, key=lambda x: x[0])],
+        "errors": [
+            {"index": i, "error": problem(err)}
+            for i, err in sorted(result.errors, key=lambda x: x[0])
+        ],
     }
     status = 200 if not result.errors else 207
     return Response(orjson.dumps(body), status_code=status, media_type=JSON)

@@ -34,12 +34,18 @@ def server(database_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
     proc.stop()
 
 
-def test_bulk_and_ngsi_readings_are_all_queryable_with_right_aggregates(server: ServerProcess) -> None:
+def test_bulk_and_ngsi_readings_are_all_queryable_with_right_aggregates(
+    server: ServerProcess,
+) -> None:
     n = 600
     with httpx.Client(base_url=server.url, headers=AUTH, timeout=30) as http:
         readings = [
-            {"entity": "urn:ngsi-ld:AirQualityObserved:e2e-bulk", "attribute": "pm25", "value": float(i % 50),
-             "observedAt": iso(T0 + i * 60_000)}
+            {
+                "entity": "urn:ngsi-ld:AirQualityObserved:e2e-bulk",
+                "attribute": "pm25",
+                "value": float(i % 50),
+                "observedAt": iso(T0 + i * 60_000),
+            }
             for i in range(n)
         ]
         for chunk in range(0, n, 200):
@@ -47,13 +53,22 @@ def test_bulk_and_ngsi_readings_are_all_queryable_with_right_aggregates(server: 
             assert r.status_code == 200, r.text
             assert r.json()["accepted"] == 200
 
-        entity = {"id": "urn:ngsi-ld:WeatherObserved:e2e-ngsi", "type": "WeatherObserved",
-                  "temperature": {"type": "Property", "value": 0.0, "observedAt": iso(T0)}}
+        entity = {
+            "id": "urn:ngsi-ld:WeatherObserved:e2e-ngsi",
+            "type": "WeatherObserved",
+            "temperature": {"type": "Property", "value": 0.0, "observedAt": iso(T0)},
+        }
         assert http.post("/ngsi-ld/v1/entities", json=entity).status_code == 201
         for i in range(1, n):
             r = http.patch(
                 "/ngsi-ld/v1/entities/urn:ngsi-ld:WeatherObserved:e2e-ngsi/attrs",
-                json={"temperature": {"type": "Property", "value": float(i % 30), "observedAt": iso(T0 + i * 60_000)}},
+                json={
+                    "temperature": {
+                        "type": "Property",
+                        "value": float(i % 30),
+                        "observedAt": iso(T0 + i * 60_000),
+                    }
+                },
             )
             assert r.status_code == 204, r.text
 
@@ -64,16 +79,26 @@ def test_bulk_and_ngsi_readings_are_all_queryable_with_right_aggregates(server: 
             expected = [float(i % modulo) for i in range(n)]
             values = http.get(
                 f"/ngsi-ld/v1/temporal/entities/{eid}",
-                params={"format": "temporalValues", "timerel": "after", "timeAt": START, "lastN": n + 10},
+                params={
+                    "format": "temporalValues",
+                    "timerel": "after",
+                    "timeAt": START,
+                    "lastN": n + 10,
+                },
             )
             assert values.status_code == 200, values.text
             assert [v[0] for v in values.json()[attr]["values"]] == expected
 
             agg = http.get(
                 f"/ngsi-ld/v1/temporal/entities/{eid}",
-                params={"format": "aggregatedValues", "aggrMethods": "totalCount,sum,avg,min,max",
-                        "aggrPeriodDuration": "PT1H", "timerel": "between", "timeAt": START,
-                        "endTimeAt": iso(T0 + n * 60_000)},
+                params={
+                    "format": "aggregatedValues",
+                    "aggrMethods": "totalCount,sum,avg,min,max",
+                    "aggrPeriodDuration": "PT1H",
+                    "timerel": "between",
+                    "timeAt": START,
+                    "endTimeAt": iso(T0 + n * 60_000),
+                },
             ).json()[attr]
             hours = [expected[h * 60 : (h + 1) * 60] for h in range(n // 60)]
             assert [row[0] for row in agg["totalCount"]] == [60] * len(hours)
@@ -93,8 +118,12 @@ def test_every_acknowledged_reading_survives_sigkill(server: ServerProcess) -> N
         with httpx.Client(base_url=server.url, headers=AUTH, timeout=5) as http:
             while not stop.is_set():
                 body = [
-                    {"entity": "urn:ngsi-ld:FloodMonitoring:e2e-kill", "attribute": "currentLevel",
-                     "value": float(i + k), "observedAt": iso(T0 + (i + k) * 1000)}
+                    {
+                        "entity": "urn:ngsi-ld:FloodMonitoring:e2e-kill",
+                        "attribute": "currentLevel",
+                        "value": float(i + k),
+                        "observedAt": iso(T0 + (i + k) * 1000),
+                    }
                     for k in range(batch)
                 ]
                 try:
@@ -118,7 +147,12 @@ def test_every_acknowledged_reading_survives_sigkill(server: ServerProcess) -> N
     with httpx.Client(base_url=server.url, headers=AUTH, timeout=30) as http:
         r = http.get(
             "/ngsi-ld/v1/temporal/entities/urn:ngsi-ld:FloodMonitoring:e2e-kill",
-            params={"format": "temporalValues", "timerel": "after", "timeAt": START, "lastN": 1_000_000},
+            params={
+                "format": "temporalValues",
+                "timerel": "after",
+                "timeAt": START,
+                "lastN": 1_000_000,
+            },
         )
         assert r.status_code == 200, r.text
         stored = {int(v[0]) for v in r.json()["currentLevel"]["values"]}

@@ -80,40 +80,35 @@ compounds = st.recursive(
 values = st.one_of(scalars, scalars, st.lists(scalars, max_size=3), compounds)
 
 
-@st.composite
-def instances(draw: st.DrawFn) -> Doc:
-    inst: Doc = {}
-    shape = draw(st.sampled_from(["property", "property", "property", "relationship", "bare"]))
-    if shape == "property":
-        inst = {"type": "Property", "value": draw(values)}
-    elif shape == "relationship":
-        target = st.sampled_from(URIS)
-        inst = {"type": "Relationship", "object": draw(target | st.lists(target, max_size=2))}
-    for member, pool in (
-        ("observedAt", DATETIMES),
-        ("unitCode", ["GQ", "CEL"]),
-        ("datasetId", URIS),
-    ):
-        if draw(st.booleans()):
-            inst[member] = draw(st.sampled_from(pool))
-    for sub in draw(st.lists(st.sampled_from(SUBS), max_size=2, unique=True) | st.just(SUBS[:1])):
-        sub_attr: Any = draw(
-            st.one_of(
-                st.builds(lambda v: {"type": "Property", "value": v}, scalars),
-                st.builds(lambda v: {"type": "Property", "value": v, "observedAt": v}, texts),
-                st.builds(lambda o: {"type": "Relationship", "object": o}, st.sampled_from(URIS)),
-                st.just([{"type": "Property", "value": 1}]),  # not an object: never matches
-            )
-        )
-        inst[V + sub] = sub_attr
-    return inst
-
-
+# Strategies are built once, at import: building them per example is what makes hypothesis slow.
+_uris = st.sampled_from(URIS)
+_heads = st.one_of(
+    st.builds(lambda v: {"type": "Property", "value": v}, values),
+    st.builds(lambda v: {"type": "Property", "value": v}, values),
+    st.builds(lambda o: {"type": "Relationship", "object": o}, _uris | st.lists(_uris, max_size=2)),
+    st.just({}),  # neither value nor object: nothing to compare
+)
+_members = st.fixed_dictionaries(
+    {},
+    optional={
+        "observedAt": st.sampled_from(DATETIMES),
+        "unitCode": st.sampled_from(["GQ", "CEL"]),
+        "datasetId": _uris,
+    },
+)
+_sub_attributes = st.one_of(
+    st.builds(lambda v: {"type": "Property", "value": v}, scalars),
+    st.builds(lambda v: {"type": "Property", "value": v, "observedAt": v}, texts),
+    st.builds(lambda o: {"type": "Relationship", "object": o}, _uris),
+    st.just([{"type": "Property", "value": 1}]),  # not an object: never matches
+)
+_subs = st.fixed_dictionaries({}, optional={V + s: _sub_attributes for s in SUBS})
+instances = st.builds(lambda head, m, s: {**head, **m, **s}, _heads, _members, _subs)
 attributes = st.one_of(
-    instances(),
-    instances(),
-    instances(),
-    st.lists(instances(), max_size=3),  # several instances (datasetId), possibly none
+    instances,
+    instances,
+    instances,
+    st.lists(instances, max_size=3),  # several instances (datasetId), possibly none
     st.sampled_from(["junk", 3, None]),  # not an attribute at all: never matches
 )
 docs = st.fixed_dictionaries(
@@ -169,21 +164,19 @@ def _join(cls: type[And] | type[Or], items: list[QExpr]) -> QExpr:
     return cls(tuple(flat))
 
 
-def _random_terms() -> st.SearchStrategy[QExpr]:
-    def literal(kind: Kind) -> st.SearchStrategy[Value]:
-        return _POOLS[kind].map(lambda v: Value(kind, v))
-
-    any_literal = st.sampled_from(_KINDS).flatmap(literal)
-    ordered = st.sampled_from(_ORDERED).flatmap(literal)
-    ranges = st.sampled_from(_ORDERED).flatmap(lambda k: st.builds(Range, literal(k), literal(k)))
-    lists = st.lists(any_literal, min_size=2, max_size=3).map(lambda xs: ValueList(tuple(xs)))
-    eq_ops = st.sampled_from([Op.EQ, Op.NE])
-    return st.one_of(
-        st.builds(Exists, paths),
-        st.builds(Compare, paths, eq_ops, any_literal | ranges | lists),
-        st.builds(Compare, paths, st.sampled_from([Op.GT, Op.GE, Op.LT, Op.LE]), ordered),
-        st.builds(Match, paths, st.sampled_from(PATTERNS), st.booleans()),
-    )
+_literals = {kind: pool.map(lambda v, k=kind: Value(k, v)) for kind, pool in _POOLS.items()}
+_any_literal = st.one_of([_literals[k] for k in _KINDS])
+_ordered_literal = st.one_of([_literals[k] for k in _ORDERED])
+_ranges = st.one_of([st.builds(Range, _literals[k], _literals[k]) for k in _ORDERED])
+_lists = st.lists(_any_literal, min_size=2, max_size=3).map(lambda xs: ValueList(tuple(xs)))
+_eq_ops = st.sampled_from([Op.EQ, Op.NE])
+_ordering_ops = st.sampled_from([Op.GT, Op.GE, Op.LT, Op.LE])
+random_terms = st.one_of(
+    st.builds(Exists, paths),
+    st.builds(Compare, paths, _eq_ops, _any_literal | _ranges | _lists),
+    st.builds(Compare, paths, _ordering_ops, _ordered_literal),
+    st.builds(Match, paths, st.sampled_from(PATTERNS), st.booleans()),
+)
 
 
 def _targets(name: str, inst: Doc) -> list[tuple[AttrPath, Any]]:
@@ -220,61 +213,57 @@ def _literal_for(x: Any) -> Value | None:
     return Value(Kind.URI if x in URIS else Kind.STRING, x)
 
 
-@st.composite
+def _pick(draw: st.DrawFn, items: list[Any]) -> Any:
+    return items[draw(st.integers(0, len(items) - 1))]
+
+
 def _guided_term(draw: st.DrawFn, rows: list[Doc]) -> QExpr:
     """A term aimed at a value that one of the documents holds, so that matches are common."""
-    doc, name = draw(st.sampled_from(rows)), draw(st.sampled_from(NAMES))
-    attr = doc.get(V + name)
+    name = _pick(draw, NAMES)
+    attr = _pick(draw, rows).get(V + name)
     insts = [i for i in (attr if isinstance(attr, list) else [attr]) if isinstance(i, dict)]
-    targets = _targets(name, draw(st.sampled_from(insts))) if insts else []
+    targets = _targets(name, _pick(draw, insts)) if insts else []
     if not targets:
-        return draw(_random_terms())
-    path, found = draw(st.sampled_from(targets))
+        return draw(random_terms)
+    path, found = _pick(draw, targets)
     elements = found if isinstance(found, list) else [found]
-    value = _literal_for(draw(st.sampled_from(elements))) if elements else None
+    value = _literal_for(_pick(draw, elements)) if elements else None
     if value is None:
         return Exists(path)
     if isinstance(value.value, str) and value.value[:1].isalnum() and draw(st.booleans()):
         pattern = "^" + value.value[0] if value.value[0].isascii() else value.value[0]
         return Match(path, pattern, draw(st.booleans()))
-    other = draw(st.sampled_from(_KINDS).flatmap(lambda k: _POOLS[k].map(lambda v: Value(k, v))))
     # Another value of the same kind, never the same one, so that < and > can hold.
     pool = [v for v in _SAME_KIND.get(value.kind, []) if v != value.value] or [value.value]
-    same = Value(value.kind, draw(st.sampled_from(pool)))
+    same = Value(value.kind, _pick(draw, pool))
     choice = draw(st.integers(0, 3))
-    eq_op = st.sampled_from([Op.EQ, Op.NE])
     if choice == 0 or not value.kind.ordered:
-        return Compare(path, draw(eq_op), value if choice != 1 else ValueList((other, value)))
+        other = draw(_any_literal)
+        return Compare(path, draw(_eq_ops), value if choice != 1 else ValueList((other, value)))
     if choice == 1:
         low, high = sorted([value, same], key=lambda v: v.value)
-        return Compare(path, draw(eq_op), Range(low, high))
-    ordering = draw(st.sampled_from([Op.GT, Op.GE, Op.LT, Op.LE]))
-    return Compare(path, ordering, value if choice == 2 else same)
+        return Compare(path, draw(_eq_ops), Range(low, high))
+    return Compare(path, draw(_ordering_ops), value if choice == 2 else same)
 
 
-def query_strategy(rows: list[Doc] | None = None) -> st.SearchStrategy[QExpr]:
-    """Random queries; given documents, half of the terms are aimed at their values."""
-    terms = _random_terms() if not rows else st.one_of(_guided_term(rows), _random_terms())
-    return st.recursive(
-        terms,
-        lambda inner: st.one_of(
-            st.lists(inner, min_size=2, max_size=3).map(lambda xs: _join(And, xs)),
-            st.lists(inner, min_size=2, max_size=3).map(lambda xs: _join(Or, xs)),
-        ),
-        max_leaves=5,
-    )
+def _query(draw: st.DrawFn, rows: list[Doc], depth: int = 0) -> QExpr:
+    shape = draw(st.integers(0, 4 if depth < 2 else 1))
+    if shape <= 1:
+        return _guided_term(draw, rows) if shape == 0 and rows else draw(random_terms)
+    items = [_query(draw, rows, depth + 1) for _ in range(draw(st.integers(2, 3)))]
+    return _join(And if shape % 2 else Or, items)
 
 
-queries = query_strategy()
+@st.composite
+def queries(draw: st.DrawFn) -> QExpr:
+    return _query(draw, [])
 
 
-def cases(max_docs: int, max_queries: int) -> st.SearchStrategy[tuple[list[Doc], list[QExpr]]]:
-    """Some documents, and queries about them."""
-    return st.lists(docs, min_size=1, max_size=max_docs).flatmap(
-        lambda rows: st.tuples(
-            st.just(rows), st.lists(query_strategy(rows), min_size=1, max_size=max_queries)
-        )
-    )
+@st.composite
+def cases(draw: st.DrawFn, max_docs: int, max_queries: int) -> tuple[list[Doc], list[QExpr]]:
+    """Some documents, and queries about them: half of the terms aim at the documents' values."""
+    rows = draw(st.lists(docs, min_size=1, max_size=max_docs))
+    return rows, [_query(draw, rows) for _ in range(draw(st.integers(1, max_queries)))]
 
 
 # --- the reference: the semantics, read naively ------------------------------------------------
@@ -385,7 +374,7 @@ def test_evaluate_agrees_with_the_reference(case: tuple[list[Doc], list[QExpr]])
 
 
 @settings(max_examples=200, deadline=None)
-@given(expr=queries)
+@given(expr=queries())
 def test_printed_queries_parse_back(expr: QExpr) -> None:
     assert parse_q(str(expr)) == expr
 
@@ -426,7 +415,7 @@ _QISH = st.text(alphabet='ab.[]()|;=!<>~"\\,:-+09eTZ tu', max_size=30)
 
 
 @settings(max_examples=300, deadline=None)
-@given(text=st.one_of(st.text(max_size=40), _QISH, queries.map(str).map(lambda s: s[:-1])))
+@given(text=st.one_of(st.text(max_size=40), _QISH, queries().map(str).map(lambda s: s[:-1])))
 def test_parser_fails_only_with_domain_errors(text: str) -> None:
     try:
         parse_q(text)

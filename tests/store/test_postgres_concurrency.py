@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Coroutine, Mapping
+from typing import Any
 
 import numpy as np
 import psycopg
@@ -13,7 +14,7 @@ from cityioc.core.clock import FakeClock
 from cityioc.core.errors import AlreadyExists
 from cityioc.hub.models import Mutation, Sample, StoredEntity
 from cityioc.store.migrations import migrations_for
-from cityioc.store.port import ROLLUP_WIDTHS_MS, SeriesKey
+from cityioc.store.port import ROLLUP_WIDTHS_MS, Decide, SeriesKey
 from cityioc.store.postgres.store import PostgresStore
 from tests.services import create_postgres_database, drop_postgres_database
 
@@ -35,19 +36,19 @@ async def stores(postgres_url: str, clock: FakeClock) -> AsyncIterator[Pair]:
             conn.execute("TRUNCATE entities, series, samples, rollups, audit, api_keys")
 
 
-def create(eid: str, attr: str) -> object:
+def create(eid: str, attr: str) -> Decide:
     """Create the entity, refusing if it exists (like POST /entities)."""
 
     def decide(current: Mapping[str, StoredEntity]) -> Mutation:
         if eid in current:
             raise AlreadyExists(eid)
-        doc: dict[str, object] = {attr: {"type": "Property", "value": 1}}
-        return Mutation(upserts=[StoredEntity(eid, [T + "Thing"], doc, 1, 1, "t", "t")])  # type: ignore[arg-type]
+        doc: dict[str, Any] = {attr: {"type": "Property", "value": 1}}
+        return Mutation(upserts=[StoredEntity(eid, [T + "Thing"], doc, 1, 1, "t", "t")])
 
     return decide
 
 
-def merge(eid: str, attr: str) -> object:
+def merge(eid: str, attr: str) -> Decide:
     """Create the entity or add an attribute to it (like an upsert)."""
 
     def decide(current: Mapping[str, StoredEntity]) -> Mutation:
@@ -68,7 +69,7 @@ async def test_a_create_racing_an_uncommitted_one_sees_it_after_retry(
             "INSERT INTO entities (tenant, id, types, doc, created_at, modified_at, created_by,"
             " modified_by) VALUES ('default', 'urn:x', '{t}', '{}', 1, 1, 'o', 'o')"
         )
-        attempt = asyncio.create_task(a.mutate("default", ["urn:x"], create("urn:x", T + "a"), "t"))  # type: ignore[arg-type]
+        attempt = asyncio.create_task(a.mutate("default", ["urn:x"], create("urn:x", T + "a"), "t"))
         await asyncio.sleep(0.3)  # its insert now waits on ours
         assert not attempt.done()
         await other.commit()
@@ -86,7 +87,7 @@ async def test_concurrent_creates_from_two_processes(stores: Pair) -> None:
             s.mutate("default", [eid], create(eid, T + name), "t")
             for eid in ids
             for s, name in ((a, "a"), (b, "b"))
-        ),  # type: ignore[arg-type]
+        ),
         return_exceptions=True,
     )
     for i in range(len(ids)):
@@ -105,13 +106,13 @@ async def test_concurrent_upserts_from_two_processes_merge(stores: Pair) -> None
             s.mutate("default", [eid], merge(eid, T + name), "t")
             for eid in ids
             for s, name in ((a, "a"), (b, "b"))
-        ),  # type: ignore[arg-type]
+        ),
     )
     got = await a.get_entities("default", ids)
     assert all(sorted(e.doc) == [T + "a", T + "b"] for e in got.values())
 
 
-def _write(store: PostgresStore, samples: list[Sample]) -> object:
+def _write(store: PostgresStore, samples: list[Sample]) -> Coroutine[Any, Any, Mutation]:
     def decide(current: Mapping[str, StoredEntity]) -> Mutation:
         return Mutation(samples=samples)
 
@@ -143,7 +144,7 @@ async def test_concurrent_samples_of_one_series_are_stored_and_counted_once(stor
         [Sample("urn:s", PM25, t, float(t // step % 97)) for t in range(lo, lo + 300 * step, step)]
         for lo in range(0, 3_000 * step, 150 * step)
     ]
-    await asyncio.gather(*(_write(s, batch) for batch in batches for s in (a, b)))  # type: ignore[misc]
+    await asyncio.gather(*(_write(s, batch) for batch in batches for s in (a, b)))
     key = SeriesKey("urn:s", PM25)
     values = await _check_rollups(b, key)
     assert len(values) == 3_000 + 150
@@ -153,14 +154,14 @@ async def test_concurrent_samples_of_one_series_are_stored_and_counted_once(stor
 async def test_concurrent_corrections_keep_rollups_true(stores: Pair) -> None:
     a, b = stores
     step = 7_000
-    await _write(a, [Sample("urn:k", PM25, i * step, 1.0) for i in range(2_000)])  # type: ignore[misc]
+    await _write(a, [Sample("urn:k", PM25, i * step, 1.0) for i in range(2_000)])
     # Both processes now rewrite overlapping ranges with their own values, and add new times.
     writes = [
         _write(s, [Sample("urn:k", PM25, i * step, value) for i in range(lo, lo + 400)])
         for lo in range(0, 2_000, 200)
         for s, value in ((a, 2.0), (b, 3.0))
     ]
-    await asyncio.gather(*writes)  # type: ignore[misc]
+    await asyncio.gather(*writes)
     values = await _check_rollups(a, SeriesKey("urn:k", PM25))
     assert len(values) == 2_000 + 200
     assert set(values.tolist()) <= {2.0, 3.0}
@@ -169,13 +170,13 @@ async def test_concurrent_corrections_keep_rollups_true(stores: Pair) -> None:
 async def test_deleting_a_series_elsewhere_does_not_strand_our_writes(stores: Pair) -> None:
     a, b = stores
     key = SeriesKey("urn:d", PM25)
-    await _write(a, [Sample("urn:d", PM25, 0, 1.0)])  # type: ignore[misc]  # a caches the series id
+    await _write(a, [Sample("urn:d", PM25, 0, 1.0)])  # a caches the series id
     assert await b.delete_series("default", "urn:d", None) == 1
     for _ in range(100):  # the NOTIFY reaches a's listener
         if "urn:d" not in {k[0] for k in a._series.sid.get("default", {})}:
             break
         await asyncio.sleep(0.02)
-    await _write(a, [Sample("urn:d", PM25, 60_000, 5.0)])  # type: ignore[misc]
+    await _write(a, [Sample("urn:d", PM25, 60_000, 5.0)])
     assert (await b.read_series("default", [key], None, None))[key].values == [5.0]
 
 

@@ -3,30 +3,46 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pytest
 
 from cityioc.core.errors import AlreadyExists
-from cityioc.hub.models import Mutation, Sample, StoredEntity
+from cityioc.hub.models import AttributeValue, Mutation, Sample, StoredEntity
 from cityioc.store.names import LOCATION
-from cityioc.store.port import ApiKeyRecord, AuditRecord, EntityQuery, SeriesKey, SqlFilter, Store
+from cityioc.store.port import (
+    ApiKeyRecord,
+    AuditRecord,
+    Decide,
+    EntityQuery,
+    SeriesKey,
+    SqlFilter,
+    Store,
+)
 
 T = "https://uri.etsi.org/ngsi-ld/default-context/"
 AQ = T + "AirQualityObserved"
 PM25 = T + "pm25"
 
 
-def entity(eid: str, *, types: list[str] | None = None, pm25: float | None = None, lon: float = 106.65,
-           lat: float = 10.98) -> StoredEntity:
-    doc: dict[str, object] = {LOCATION: {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [lon, lat]}}}
+def entity(
+    eid: str,
+    *,
+    types: list[str] | None = None,
+    pm25: float | None = None,
+    lon: float = 106.65,
+    lat: float = 10.98,
+) -> StoredEntity:
+    doc: dict[str, AttributeValue] = {
+        LOCATION: {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [lon, lat]}}
+    }
     if pm25 is not None:
         doc[PM25] = {"type": "Property", "value": pm25}
-    return StoredEntity(eid, types or [AQ], doc, 1, 1, "test", "test")  # type: ignore[arg-type]
+    return StoredEntity(eid, types or [AQ], doc, 1, 1, "test", "test")
 
 
-def put(*entities: StoredEntity) -> object:
+def put(*entities: StoredEntity) -> Decide:
     def decide(current: Mapping[str, StoredEntity]) -> Mutation:
         return Mutation(upserts=list(entities))
 
@@ -38,7 +54,7 @@ async def test_migrations_are_idempotent(store: Store) -> None:
 
 
 async def test_create_then_get(store: Store) -> None:
-    await store.mutate("default", ["urn:a"], put(entity("urn:a", pm25=12.5)), "key:1")  # type: ignore[arg-type]
+    await store.mutate("default", ["urn:a"], put(entity("urn:a", pm25=12.5)), "key:1")
     got = await store.get_entities("default", ["urn:a", "urn:missing"])
     assert list(got) == ["urn:a"]
     assert got["urn:a"].doc[PM25] == {"type": "Property", "value": 12.5}
@@ -55,11 +71,11 @@ async def test_failed_decision_writes_nothing(store: Store) -> None:
 
 
 async def test_concurrent_read_modify_write_is_serialised(store: Store) -> None:
-    await store.mutate("default", ["urn:c"], put(entity("urn:c", pm25=0)), "t")  # type: ignore[arg-type]
+    await store.mutate("default", ["urn:c"], put(entity("urn:c", pm25=0)), "t")
 
     def increment(current: Mapping[str, StoredEntity]) -> Mutation:
         e = current["urn:c"]
-        e.doc[PM25] = {"type": "Property", "value": e.doc[PM25]["value"] + 1}  # type: ignore[call-overload, index]
+        e.doc[PM25] = {"type": "Property", "value": e.doc[PM25]["value"] + 1}  # type: ignore[call-overload]
         return Mutation(upserts=[e])
 
     await asyncio.gather(*(store.mutate("default", ["urn:c"], increment, "t") for _ in range(20)))
@@ -68,23 +84,33 @@ async def test_concurrent_read_modify_write_is_serialised(store: Store) -> None:
 
 
 async def test_tenants_are_isolated(store: Store) -> None:
-    await store.mutate("a", ["urn:x"], put(entity("urn:x")), "t")  # type: ignore[arg-type]
+    await store.mutate("a", ["urn:x"], put(entity("urn:x")), "t")
     assert await store.get_entities("b", ["urn:x"]) == {}
     assert await store.tenant_exists("a")
     assert not await store.tenant_exists("b")
 
 
 async def test_query_filters_and_paging(store: Store) -> None:
-    entities = [entity(f"urn:ngsi-ld:AirQualityObserved:{i:03d}", pm25=float(i), lon=106.6 + i / 1000) for i in range(30)]
+    entities = [
+        entity(f"urn:ngsi-ld:AirQualityObserved:{i:03d}", pm25=float(i), lon=106.6 + i / 1000)
+        for i in range(30)
+    ]
     entities.append(entity("urn:ngsi-ld:Streetlight:1", types=[T + "Streetlight"]))
-    await store.mutate("default", [e.id for e in entities], put(*entities), "t")  # type: ignore[arg-type]
+    await store.mutate("default", [e.id for e in entities], put(*entities), "t")
 
-    page, total = await store.query_entities("default", EntityQuery(types=(AQ,), limit=10, offset=5, count=True))
+    page, total = await store.query_entities(
+        "default", EntityQuery(types=(AQ,), limit=10, offset=5, count=True)
+    )
     assert total == 30
     assert [e.id for e in page] == [f"urn:ngsi-ld:AirQualityObserved:{i:03d}" for i in range(5, 15)]
 
-    by_pattern, _ = await store.query_entities("default", EntityQuery(id_pattern=r".*:00[12]$", limit=None))
-    assert sorted(e.id for e in by_pattern) == ["urn:ngsi-ld:AirQualityObserved:001", "urn:ngsi-ld:AirQualityObserved:002"]
+    by_pattern, _ = await store.query_entities(
+        "default", EntityQuery(id_pattern=r".*:00[12]$", limit=None)
+    )
+    assert sorted(e.id for e in by_pattern) == [
+        "urn:ngsi-ld:AirQualityObserved:001",
+        "urn:ngsi-ld:AirQualityObserved:002",
+    ]
 
     boxed, _ = await store.query_entities(
         "default", EntityQuery(types=(AQ,), bbox=(106.6045, 10.0, 106.6075, 11.5), limit=None)
@@ -94,7 +120,9 @@ async def test_query_filters_and_paging(store: Store) -> None:
     lights, _ = await store.query_entities("default", EntityQuery(attrs_any=(PM25,), limit=100))
     assert len(lights) == 30
 
-    by_id, _ = await store.query_entities("default", EntityQuery(ids=("urn:ngsi-ld:Streetlight:1",)))
+    by_id, _ = await store.query_entities(
+        "default", EntityQuery(ids=("urn:ngsi-ld:Streetlight:1",))
+    )
     assert [e.types for e in by_id] == [[T + "Streetlight"]]
 
 
@@ -102,7 +130,7 @@ async def test_query_with_compiled_filter(store: Store) -> None:
     from cityioc.hub.qlang import parse_q, to_postgres, to_sqlite
 
     entities = [entity(f"urn:e:{i}", pm25=float(i)) for i in range(10)]
-    await store.mutate("default", [e.id for e in entities], put(*entities), "t")  # type: ignore[arg-type]
+    await store.mutate("default", [e.id for e in entities], put(*entities), "t")
     compile_fn = to_sqlite if store.backend == "sqlite" else to_postgres
     sql, params = compile_fn(parse_q("pm25>=7"), lambda term: T + term, "e.doc")
     found, total = await store.query_entities(
@@ -112,19 +140,21 @@ async def test_query_with_compiled_filter(store: Store) -> None:
     assert total == 3
 
 
-def samples(entity_id: str, start: int, values: list[object], step: int = 60_000) -> list[Sample]:
+def samples(
+    entity_id: str, start: int, values: Sequence[object], step: int = 60_000
+) -> list[Sample]:
     return [Sample(entity_id, PM25, start + i * step, v) for i, v in enumerate(values)]
 
 
-def write(store: Store, ss: list[Sample]) -> object:
+async def write(store: Store, ss: list[Sample]) -> None:
     def decide(current: Mapping[str, StoredEntity]) -> Mutation:
         return Mutation(samples=ss)
 
-    return store.mutate("default", [], decide, "t")
+    await store.mutate("default", [], decide, "t")
 
 
 async def test_series_round_trip_and_ranges(store: Store) -> None:
-    await write(store, samples("urn:s", 0, [1.5, 2.5, "text", {"a": [1, 2]}, True, 7]))  # type: ignore[misc]
+    await write(store, samples("urn:s", 0, [1.5, 2.5, "text", {"a": [1, 2]}, True, 7]))
     key = SeriesKey("urn:s", PM25)
     got = (await store.read_series("default", [key], None, None))[key]
     assert got.times.tolist() == [0, 60_000, 120_000, 180_000, 240_000, 300_000]
@@ -138,9 +168,9 @@ async def test_series_round_trip_and_ranges(store: Store) -> None:
 
 async def test_repeated_samples_are_stored_once(store: Store) -> None:
     batch = samples("urn:d", 0, [1.0, 2.0, 3.0])
-    await write(store, batch)  # type: ignore[misc]
-    await write(store, batch)  # type: ignore[misc]  # a redelivery
-    await write(store, batch + batch)  # type: ignore[misc]
+    await write(store, batch)
+    await write(store, batch)  # a redelivery
+    await write(store, batch + batch)
     key = SeriesKey("urn:d", PM25)
     got = (await store.read_series("default", [key], None, None))[key]
     assert got.values == [1.0, 2.0, 3.0]
@@ -150,8 +180,8 @@ async def test_repeated_samples_are_stored_once(store: Store) -> None:
 
 
 async def test_a_corrected_value_replaces_and_rollups_follow(store: Store) -> None:
-    await write(store, samples("urn:r", 0, [1.0, 2.0, 3.0]))  # type: ignore[misc]
-    await write(store, [Sample("urn:r", PM25, 60_000, 20.0)])  # type: ignore[misc]
+    await write(store, samples("urn:r", 0, [1.0, 2.0, 3.0]))
+    await write(store, [Sample("urn:r", PM25, 60_000, 20.0)])
     key = SeriesKey("urn:r", PM25)
     assert (await store.read_series("default", [key], None, None))[key].values == [1.0, 20.0, 3.0]
     hour = await store.read_rollups("default", key, 3_600_000, None, None)
@@ -162,9 +192,9 @@ async def test_rollups_match_the_raw_samples(store: Store) -> None:
     rng = np.random.default_rng(7)
     values = [float(round(v, 1)) for v in rng.normal(40, 10, 500)]
     start = 1_764_000_000_000
-    await write(store, samples("urn:g", start, values, step=37_000))  # type: ignore[misc]
+    await write(store, samples("urn:g", start, values, step=37_000))
     # a second, late batch in the same buckets
-    await write(store, samples("urn:g", start + 13_000, [100.0, -5.0], step=37_000 * 50))  # type: ignore[misc]
+    await write(store, samples("urn:g", start + 13_000, [100.0, -5.0], step=37_000 * 50))
     key = SeriesKey("urn:g", PM25)
     raw = (await store.read_series("default", [key], None, None))[key]
     for width in (60_000, 3_600_000, 86_400_000):
@@ -172,7 +202,9 @@ async def test_rollups_match_the_raw_samples(store: Store) -> None:
         buckets = raw.times // width * width
         assert rollup.buckets.tolist() == sorted(set(buckets.tolist()))
         vals = np.array(raw.values, dtype=float)
-        for b, n, s, mn, mx in zip(rollup.buckets, rollup.n, rollup.sum, rollup.mn, rollup.mx, strict=True):
+        for b, n, s, mn, mx in zip(
+            rollup.buckets, rollup.n, rollup.sum, rollup.mn, rollup.mx, strict=True
+        ):
             mine = vals[buckets == b]
             assert n == len(mine)
             assert s == pytest.approx(mine.sum())
@@ -180,11 +212,11 @@ async def test_rollups_match_the_raw_samples(store: Store) -> None:
 
 
 async def test_delete_series(store: Store) -> None:
-    await write(store, samples("urn:x", 0, [1.0, 2.0]))  # type: ignore[misc]
+    await write(store, samples("urn:x", 0, [1.0, 2.0]))
     assert await store.delete_series("default", "urn:x", None) == 2
     key = SeriesKey("urn:x", PM25)
     assert await store.read_series("default", [key], None, None) == {}
-    await write(store, samples("urn:x", 0, [5.0]))  # type: ignore[misc]  # the series starts again
+    await write(store, samples("urn:x", 0, [5.0]))  # the series starts again
     assert (await store.read_series("default", [key], None, None))[key].values == [5.0]
 
 
@@ -201,14 +233,17 @@ async def test_api_keys(store: Store) -> None:
 
 async def test_audit_is_written_with_the_change(store: Store) -> None:
     records = [AuditRecord(1, "key:1", "default", "create", "urn:a", {"why": "test"})]
-    await store.mutate("default", ["urn:a"], put(entity("urn:a")), "key:1", records)  # type: ignore[arg-type]
+    await store.mutate("default", ["urn:a"], put(entity("urn:a")), "key:1", records)
     trail = await store.audit_trail("default", "urn:a")
     assert [(r.actor, r.action, r.detail) for r in trail] == [("key:1", "create", {"why": "test"})]
 
 
 async def test_discovery(store: Store) -> None:
-    await store.mutate(  # type: ignore[arg-type]
-        "default", ["urn:a", "urn:b"], put(entity("urn:a", pm25=1), entity("urn:b", types=[T + "Streetlight"])), "t"
+    await store.mutate(
+        "default",
+        ["urn:a", "urn:b"],
+        put(entity("urn:a", pm25=1), entity("urn:b", types=[T + "Streetlight"])),
+        "t",
     )
     types = await store.entity_types("default")
     assert types == {AQ: sorted([LOCATION, PM25]), T + "Streetlight": [LOCATION]}

@@ -18,4 +18,3 @@ def client(database_url: str) -> Iterator[TestClient]:
     settings = Settings(database_url=database_url, admin_key=ADMIN_KEY, environment="test")
     with TestClient(create_app(settings), headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as c:
         yield c
-

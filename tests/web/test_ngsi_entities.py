@@ -8,14 +8,22 @@ from fastapi.testclient import TestClient
 
 BASE = "/ngsi-ld/v1"
 PUBLIC = {"Authorization": ""}
-SDM_LINK = '<https://smartdatamodels.org/context.jsonld>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"'
+SDM_LINK = (
+    '<https://smartdatamodels.org/context.jsonld>; rel="http://www.w3.org/ns/json-ld#context";'
+    ' type="application/ld+json"'
+)
 
 
 def station(n: int, pm25: float = 35.5, lon: float = 106.65, lat: float = 10.98) -> dict[str, Any]:
     return {
         "id": f"urn:ngsi-ld:AirQualityObserved:tdm-{n:02d}",
         "type": "AirQualityObserved",
-        "pm25": {"type": "Property", "value": pm25, "unitCode": "GQ", "observedAt": "2026-11-25T10:00:00Z"},
+        "pm25": {
+            "type": "Property",
+            "value": pm25,
+            "unitCode": "GQ",
+            "observedAt": "2026-11-25T10:00:00Z",
+        },
         "name": {"type": "Property", "value": f"Trạm Thủ Dầu Một {n}"},
         "refDevice": {"type": "Relationship", "object": f"urn:ngsi-ld:Device:d{n}"},
         "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [lon, lat]}},
@@ -35,11 +43,20 @@ def test_create_and_retrieve_in_every_form(client: TestClient) -> None:
 
     normal = client.get(f"{BASE}/entities/{eid}").json()
     assert normal["type"] == "AirQualityObserved"
-    assert normal["pm25"] == {"type": "Property", "value": 35.5, "unitCode": "GQ", "observedAt": "2026-11-25T10:00:00.000Z"}
+    assert normal["pm25"] == {
+        "type": "Property",
+        "value": 35.5,
+        "unitCode": "GQ",
+        "observedAt": "2026-11-25T10:00:00.000Z",
+    }
     assert normal["refDevice"] == {"type": "Relationship", "object": "urn:ngsi-ld:Device:d1"}
 
     kv = client.get(f"{BASE}/entities/{eid}", params={"options": "keyValues"}).json()
-    assert kv["pm25"] == 35.5 and kv["name"] == "Trạm Thủ Dầu Một 1" and kv["refDevice"] == "urn:ngsi-ld:Device:d1"
+    assert (
+        kv["pm25"] == 35.5
+        and kv["name"] == "Trạm Thủ Dầu Một 1"
+        and kv["refDevice"] == "urn:ngsi-ld:Device:d1"
+    )
     assert kv == client.get(f"{BASE}/entities/{eid}", params={"format": "simplified"}).json()
 
     concise = client.get(f"{BASE}/entities/{eid}", params={"format": "concise"}).json()
@@ -62,7 +79,9 @@ def test_errors_are_problem_details(client: TestClient) -> None:
     assert missing.status_code == 404
     assert missing.json()["type"].endswith("/ResourceNotFound")
 
-    broken = client.post(f"{BASE}/entities", content=b"{not json", headers={"Content-Type": "application/json"})
+    broken = client.post(
+        f"{BASE}/entities", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
     assert broken.status_code == 400 and broken.json()["type"].endswith("/InvalidRequest")
 
     text = client.post(f"{BASE}/entities", content=b"x", headers={"Content-Type": "text/plain"})
@@ -78,14 +97,19 @@ def test_errors_are_problem_details(client: TestClient) -> None:
     bad_q = client.get(f"{BASE}/entities", params={"type": "AirQualityObserved", "q": "pm25>>"})
     assert bad_q.status_code == 400 and bad_q.json()["type"].endswith("/BadRequestData")
 
-    too_many = client.get(f"{BASE}/entities", params={"type": "AirQualityObserved", "limit": 100000})
+    too_many = client.get(
+        f"{BASE}/entities", params={"type": "AirQualityObserved", "limit": 100000}
+    )
     assert too_many.status_code == 403 and too_many.json()["type"].endswith("/TooManyResults")
 
 
 def test_query_by_type_q_geo_and_count(client: TestClient) -> None:
     for n in range(12):
         create(client, station(n, pm25=10.0 * n, lon=106.60 + n * 0.01, lat=10.98))
-    r = client.get(f"{BASE}/entities", params={"type": "AirQualityObserved", "q": "pm25>=50;pm25<90", "count": "true"})
+    r = client.get(
+        f"{BASE}/entities",
+        params={"type": "AirQualityObserved", "q": "pm25>=50;pm25<90", "count": "true"},
+    )
     assert r.status_code == 200
     assert r.headers["NGSILD-Results-Count"] == "4"
     assert sorted(e["pm25"]["value"] for e in r.json()) == [50.0, 60.0, 70.0, 80.0]
@@ -105,10 +129,16 @@ def test_query_by_type_q_geo_and_count(client: TestClient) -> None:
     assert sorted(e["id"][-2:] for e in near.json()) == ["03", "04", "05", "06", "07"]
     assert near.headers["NGSILD-Results-Count"] == "5"
 
-    paged = client.get(f"{BASE}/entities", params={"type": "AirQualityObserved", "limit": 5, "offset": 10})
+    paged = client.get(
+        f"{BASE}/entities", params={"type": "AirQualityObserved", "limit": 5, "offset": 10}
+    )
     assert [e["id"][-2:] for e in paged.json()] == ["10", "11"]
 
-    geo = client.get(f"{BASE}/entities", params={"type": "AirQualityObserved", "limit": 2}, headers={"Accept": "application/geo+json"})
+    geo = client.get(
+        f"{BASE}/entities",
+        params={"type": "AirQualityObserved", "limit": 2},
+        headers={"Accept": "application/geo+json"},
+    )
     assert geo.headers["content-type"].startswith("application/geo+json")
     assert geo.json()["type"] == "FeatureCollection"
     assert geo.json()["features"][0]["geometry"]["type"] == "Point"
@@ -117,12 +147,18 @@ def test_query_by_type_q_geo_and_count(client: TestClient) -> None:
 def test_merge_replace_and_delete(client: TestClient) -> None:
     create(client, station(1))
     eid = "urn:ngsi-ld:AirQualityObserved:tdm-01"
-    r = client.patch(f"{BASE}/entities/{eid}", json={"pm10": {"type": "Property", "value": 60}, "name": "urn:ngsi-ld:null"})
+    r = client.patch(
+        f"{BASE}/entities/{eid}",
+        json={"pm10": {"type": "Property", "value": 60}, "name": "urn:ngsi-ld:null"},
+    )
     assert r.status_code == 204, r.text
     got = client.get(f"{BASE}/entities/{eid}", params={"options": "keyValues"}).json()
     assert got["pm10"] == 60 and "name" not in got and got["pm25"] == 35.5
 
-    r = client.put(f"{BASE}/entities/{eid}", json={"type": "AirQualityObserved", "no2": {"type": "Property", "value": 12}})
+    r = client.put(
+        f"{BASE}/entities/{eid}",
+        json={"type": "AirQualityObserved", "no2": {"type": "Property", "value": 12}},
+    )
     assert r.status_code == 204
     got = client.get(f"{BASE}/entities/{eid}", params={"options": "keyValues"}).json()
     assert got == {"id": eid, "type": "AirQualityObserved", "no2": 12}
@@ -137,11 +173,19 @@ def test_attribute_operations(client: TestClient) -> None:
     eid = "urn:ngsi-ld:AirQualityObserved:tdm-01"
     url = f"{BASE}/entities/{eid}/attrs"
     assert client.post(url, json={"o3": {"type": "Property", "value": 20}}).status_code == 204
-    partial = client.post(url, params={"options": "noOverwrite"}, json={"o3": {"type": "Property", "value": 99}})
+    partial = client.post(
+        url, params={"options": "noOverwrite"}, json={"o3": {"type": "Property", "value": 99}}
+    )
     assert partial.status_code == 207
     assert partial.json()["notUpdated"][0]["attributeName"] == "o3"
 
-    upd = client.patch(url, json={"pm25": {"type": "Property", "value": 40, "unitCode": "GQ"}, "nope": {"type": "Property", "value": 1}})
+    upd = client.patch(
+        url,
+        json={
+            "pm25": {"type": "Property", "value": 40, "unitCode": "GQ"},
+            "nope": {"type": "Property", "value": 1},
+        },
+    )
     assert upd.status_code == 207
     assert upd.json()["updated"] == ["pm25"]
 
@@ -166,7 +210,9 @@ def test_batch_operations_report_each_entity(client: TestClient) -> None:
     assert {e["entityId"] for e in body["errors"]} == {station(2)["id"], "bad id"}
     assert client.post(f"{ops}/upsert", json=[station(1, pm25=1), station(4)]).status_code == 204
     assert client.get(f"{BASE}/entities/{station(1)['id']}").json()["pm25"]["value"] == 1
-    upd = client.post(f"{ops}/update", json=[{"id": station(4)["id"], "pm25": {"type": "Property", "value": 7}}])
+    upd = client.post(
+        f"{ops}/update", json=[{"id": station(4)["id"], "pm25": {"type": "Property", "value": 7}}]
+    )
     assert upd.status_code == 204
     r = client.post(f"{ops}/delete", json=[station(1)["id"], "urn:ngsi-ld:X:missing"])
     assert r.status_code == 207 and r.json()["success"] == [station(1)["id"]]
@@ -174,23 +220,43 @@ def test_batch_operations_report_each_entity(client: TestClient) -> None:
 
 def test_public_reads_only_public_types_and_never_writes(client: TestClient) -> None:
     create(client, station(1))
-    create(client, {"id": "urn:ngsi-ld:Person:1", "type": "Person", "phone": {"type": "Property", "value": "0909"}})
-    assert client.get(f"{BASE}/entities", params={"type": "AirQualityObserved"}, headers=PUBLIC).status_code == 200
+    create(
+        client,
+        {
+            "id": "urn:ngsi-ld:Person:1",
+            "type": "Person",
+            "phone": {"type": "Property", "value": "0909"},
+        },
+    )
+    assert (
+        client.get(
+            f"{BASE}/entities", params={"type": "AirQualityObserved"}, headers=PUBLIC
+        ).status_code
+        == 200
+    )
     assert client.get(f"{BASE}/entities/urn:ngsi-ld:Person:1", headers=PUBLIC).status_code == 404
-    assert client.get(f"{BASE}/entities", params={"type": "Person"}, headers=PUBLIC).status_code == 403
+    assert (
+        client.get(f"{BASE}/entities", params={"type": "Person"}, headers=PUBLIC).status_code == 403
+    )
     denied = client.post(f"{BASE}/entities", json=station(9), headers=PUBLIC)
     assert denied.status_code == 401
-    wrong = client.get(f"{BASE}/entities", params={"type": "T"}, headers={"Authorization": "Bearer nope"})
+    wrong = client.get(
+        f"{BASE}/entities", params={"type": "T"}, headers={"Authorization": "Bearer nope"}
+    )
     assert wrong.status_code == 401
 
 
 def test_tenants_and_link_context(client: TestClient) -> None:
     create(client, station(1))
-    other = client.get(f"{BASE}/entities", params={"type": "AirQualityObserved"}, headers={"NGSILD-Tenant": "hue"})
+    other = client.get(
+        f"{BASE}/entities", params={"type": "AirQualityObserved"}, headers={"NGSILD-Tenant": "hue"}
+    )
     assert other.status_code == 404 and other.json()["type"].endswith("/NonexistentTenant")
     r = client.post(f"{BASE}/entities", json=station(2), headers={"NGSILD-Tenant": "hue"})
     assert r.status_code == 201
-    listed = client.get(f"{BASE}/entities", params={"type": "AirQualityObserved"}, headers={"NGSILD-Tenant": "hue"})
+    listed = client.get(
+        f"{BASE}/entities", params={"type": "AirQualityObserved"}, headers={"NGSILD-Tenant": "hue"}
+    )
     assert [e["id"] for e in listed.json()] == [station(2)["id"]]
 
     # The Smart Data Models context is known offline; names are stored expanded, so a client
@@ -203,7 +269,9 @@ def test_tenants_and_link_context(client: TestClient) -> None:
     assert "smartdatamodels.org/context.jsonld" in mine.headers["Link"]
     core = client.get(f"{BASE}/entities/{sdm['id']}").json()
     assert core["type"] == "https://uri.fiware.org/ns/data-models#AirQualityObserved"
-    sdm_query = client.get(f"{BASE}/entities", params={"type": "AirQualityObserved"}, headers={"Link": SDM_LINK})
+    sdm_query = client.get(
+        f"{BASE}/entities", params={"type": "AirQualityObserved"}, headers={"Link": SDM_LINK}
+    )
     assert [e["id"] for e in sdm_query.json()] == [sdm["id"]]
 
 

@@ -14,12 +14,17 @@ import logging
 from collections.abc import Collection
 from typing import Any, Final
 
-from psycopg.errors import DeadlockDetected, SerializationFailure
+from psycopg.errors import (
+    CharacterNotInRepertoire,
+    DeadlockDetected,
+    SerializationFailure,
+    UntranslatableCharacter,
+)
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from cityioc.core.clock import Clock, SystemClock
-from cityioc.core.errors import Conflict
+from cityioc.core.errors import BadRequestData, Conflict
 from cityioc.hub.models import Mutation, StoredEntity
 from cityioc.store.port import (
     ApiKeyRecord,
@@ -137,6 +142,9 @@ class PostgresStore:
                 wanted |= retry.ids
             except (DeadlockDetected, SerializationFailure) as err:
                 log.info("mutate retried after %s", type(err).__name__)
+            except (UntranslatableCharacter, CharacterNotInRepertoire) as err:
+                # Text SQLite takes but PostgreSQL refuses: NUL, in strings and JSON alike.
+                raise BadRequestData(f"PostgreSQL cannot store this text: {err}") from err
         raise Conflict(f"gave up after {self.retries} attempts: concurrent writes kept conflicting")
 
     async def _write(

@@ -1,4 +1,4 @@
-"""Entity rows in SQLite: load, save, query. Plain functions over a connection, run by the engine."""
+"""Entity rows in SQLite: load, save, query; plain functions over a connection."""
 
 from __future__ import annotations
 
@@ -77,7 +77,8 @@ def save(
     else:
         rid, old = previous
         conn.execute(
-            "UPDATE entities SET types = ?, doc = ?, modified_at = ?, modified_by = ? WHERE rid = ?",
+            "UPDATE entities SET types = ?, doc = ?, modified_at = ?, modified_by = ?"
+            " WHERE rid = ?",
             (types, doc, entity.modified_at, entity.modified_by, rid),
         )
         old_types = old.types
@@ -155,7 +156,9 @@ def query(
     entities = [_row_to_entity(row)[1] for row in conn.execute(sql, page_params)]
     total = None
     if q.count:
-        total = int(conn.execute(f"SELECT count(*) FROM entities e WHERE {where}", params).fetchone()[0])
+        total = int(
+            conn.execute(f"SELECT count(*) FROM entities e WHERE {where}", params).fetchone()[0]
+        )
     return entities, total
 
 

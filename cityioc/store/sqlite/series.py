@@ -33,7 +33,8 @@ class SeriesIndex:
         if not missing:
             return
         conn.executemany(
-            "INSERT OR IGNORE INTO series (tenant, entity_id, attr, dataset_id) VALUES (?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO series (tenant, entity_id, attr, dataset_id)"
+            " VALUES (?, ?, ?, ?)",
             missing,
         )
         for key in missing:
@@ -59,7 +60,7 @@ def _split(value: Any) -> tuple[float | None, str | None]:
 def write_samples(
     conn: sqlite3.Connection, index: SeriesIndex, tenant: str, samples: Sequence[Sample]
 ) -> int:
-    """Store samples once each; a repeat of (series, time) replaces the value. Returns rows written."""
+    """Store samples once each (a repeated (series, time) replaces the value); rows written."""
     if not samples:
         return 0
     index.resolve(conn, {(tenant, s.entity_id, s.attr, s.dataset_id) for s in samples})
@@ -81,7 +82,9 @@ def write_samples(
         if t > last_t[sid] and t > moved.get(sid, last_t[sid]):
             moved[sid] = t
     if moved:
-        conn.executemany("UPDATE series SET last_t = ? WHERE sid = ?", [(t, s) for s, t in moved.items()])
+        conn.executemany(
+            "UPDATE series SET last_t = ? WHERE sid = ?", [(t, s) for s, t in moved.items()]
+        )
         last_t.update(moved)
     return len(rows)
 
@@ -108,7 +111,10 @@ def _same(old: tuple[Any, ...], new: tuple[float | None, str | None]) -> bool:
     if old[1] is not None or new[1] is not None:
         return bool(old[1] == new[1])
     a, b = old[0], new[0]
-    return bool(a == b or (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b)))
+    return bool(
+        a == b
+        or (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b))
+    )
 
 
 def _add_rollups(
@@ -117,7 +123,9 @@ def _add_rollups(
     replaced: list[tuple[int, int]],
 ) -> None:
     replaced_set = set(replaced)
-    numeric = [(sid, t, v) for sid, t, v, _ in rows if v is not None and (sid, t) not in replaced_set]
+    numeric = [
+        (sid, t, v) for sid, t, v, _ in rows if v is not None and (sid, t) not in replaced_set
+    ]
     if numeric:
         arr = np.array(numeric, dtype=np.float64)
         sids = arr[:, 0].astype(np.int64)
@@ -137,7 +145,9 @@ def _add_rollups(
 
 
 def rebuild_rollup(conn: sqlite3.Connection, sid: int, width: int, bucket: int) -> None:
-    conn.execute("DELETE FROM rollups WHERE sid = ? AND width = ? AND bucket = ?", (sid, width, bucket))
+    conn.execute(
+        "DELETE FROM rollups WHERE sid = ? AND width = ? AND bucket = ?", (sid, width, bucket)
+    )
     conn.execute(
         "INSERT INTO rollups (sid, width, bucket, n, sum, sumsq, mn, mx)"
         " SELECT sid, ?, ?, count(v), sum(v), sum(v * v), min(v), max(v) FROM samples"
@@ -152,7 +162,8 @@ def series_ids(
     found = {}
     for key in keys:
         row = conn.execute(
-            "SELECT sid FROM series WHERE tenant = ? AND entity_id = ? AND attr = ? AND dataset_id = ?",
+            "SELECT sid FROM series WHERE tenant = ? AND entity_id = ? AND attr = ?"
+            " AND dataset_id = ?",
             (tenant, key.entity_id, key.attr, key.dataset_id),
         ).fetchone()
         if row is not None:
@@ -174,7 +185,8 @@ def read(
     for key, sid in series_ids(conn, tenant, keys).items():
         if last_n is not None:
             rows = conn.execute(
-                "SELECT t, v, j FROM samples WHERE sid = ? AND t >= ? AND t < ? ORDER BY t DESC LIMIT ?",
+                "SELECT t, v, j FROM samples WHERE sid = ? AND t >= ? AND t < ?"
+                " ORDER BY t DESC LIMIT ?",
                 (sid, lo, hi, last_n),
             ).fetchall()
             rows.reverse()

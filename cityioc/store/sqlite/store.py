@@ -105,8 +105,10 @@ class SqliteStore:
 
     async def tenant_exists(self, tenant: str) -> bool:
         row = await self.engine.read(
-            lambda c: c.execute("SELECT 1 FROM entities WHERE tenant = ? LIMIT 1", (tenant,)).fetchone()
-            or c.execute("SELECT 1 FROM series WHERE tenant = ? LIMIT 1", (tenant,)).fetchone()
+            lambda c: (
+                c.execute("SELECT 1 FROM entities WHERE tenant = ? LIMIT 1", (tenant,)).fetchone()
+                or c.execute("SELECT 1 FROM series WHERE tenant = ? LIMIT 1", (tenant,)).fetchone()
+            )
         )
         return row is not None
 
@@ -120,7 +122,9 @@ class SqliteStore:
             )
             for etype, attr in rows:
                 out.setdefault(etype, set()).add(attr)
-            for (etype,) in c.execute("SELECT DISTINCT type FROM entity_types WHERE tenant = ?", (tenant,)):
+            for (etype,) in c.execute(
+                "SELECT DISTINCT type FROM entity_types WHERE tenant = ?", (tenant,)
+            ):
                 out.setdefault(etype, set())
             return {k: sorted(v) for k, v in sorted(out.items())}
 
@@ -201,10 +205,12 @@ class SqliteStore:
 
     async def revoke_api_key(self, key_id: str, at: int) -> bool:
         changed = await self.engine.write(
-            lambda c: c.execute(
-                "UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL",
-                (at, key_id),
-            ).rowcount
+            lambda c: (
+                c.execute(
+                    "UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL",
+                    (at, key_id),
+                ).rowcount
+            )
         )
         return bool(changed)
 
@@ -245,7 +251,8 @@ class SqliteStore:
 def _write_audit(conn: sqlite3.Connection, records: Collection[AuditRecord]) -> None:
     if records:
         conn.executemany(
-            "INSERT INTO audit (at, actor, tenant, action, subject, detail) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO audit (at, actor, tenant, action, subject, detail)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
             [
                 (
                     r.at,
