@@ -142,7 +142,7 @@ class Segments:
         idx[0::2], idx[1::2] = self.lo, self.hi
         padded = np.append(items, np.array([fill], dtype=items.dtype))
         res = ufunc.reduceat(padded, idx)[0::2]
-        pass
+        res[self.sizes == 0] = fill
         return res
 
     def spread(self, per_bucket: npt.NDArray[Any], fill: Any) -> npt.NDArray[Any]:

@@ -291,7 +291,7 @@ def _unpack_zigzag(payload: bytes, at: int, count: int, width: int) -> Int64Arra
     if width == 0:
         return np.zeros(count, dtype=np.int64)
     z = _unshuffle(payload, at, count, width).astype(np.uint64)
-    return ((z >> _ONE) ^ (_ZERO - (z & _ONE))).view(np.int64)
+    return ((z >> _ONE) ^ (z & _ONE)).view(np.int64)
 
 
 def _unshuffle(payload: bytes, at: int, count: int, width: int) -> npt.NDArray[Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +16,7 @@ from cityioc.core.settings import Settings
 from cityioc.hub.context import ContextResolver, core_context
 from cityioc.hub.models import Mutation
 from cityioc.hub.render import View, render
+from cityioc.hub.retention import retention_loop
 from cityioc.hub.service import Hub
 from cityioc.store.factory import make_store
 from cityioc.store.port import Store
@@ -62,10 +64,18 @@ def create_app(
         await store.open()
         if settings.admin_key:
             await keys.create("admin", "CITYIOC_ADMIN_KEY", "system", key=settings.admin_key)
+        tasks = []
+        if settings.raw_retention_days:
+            tasks.append(
+                asyncio.create_task(retention_loop(store, clock, settings.raw_retention_days))
+            )
         log.info("cityioc %s ready on %s", __version__, store.backend)
         try:
             yield
         finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             await contexts.aclose()
             await store.close()
 

@@ -8,10 +8,10 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from cityioc.core.errors import BadRequestData, Forbidden, ResourceNotFound
+from cityioc.core.errors import BadRequestData, ResourceNotFound
 from cityioc.hub.models import StoredEntity
 from cityioc.hub.operations import AttrOutcome
-from cityioc.hub.query import QueryParams, check_paging, run_query
+from cityioc.hub.query import QueryParams, run_query
 from cityioc.hub.render import View, feature_collection, geojson_feature, render
 from cityioc.web.auth import WRITERS, Role
 from cityioc.web.ngsi_http import (
@@ -23,6 +23,7 @@ from cityioc.web.ngsi_http import (
     split_list,
     strip_context,
 )
+from cityioc.web.ngsi_query import query_params, query_params_from_body
 
 router = APIRouter(prefix="/ngsi-ld/v1", tags=["NGSI-LD entities"])
 
@@ -111,38 +112,60 @@ async def query_entities(
 ) -> Response:
     call = await ngsi_call(request, with_body=False, geo=True)
     await require_tenant(call)
-    settings = call.city.settings
-    page = settings.default_page_size if limit is None else limit
-    check_paging(page, offset, settings.max_page_size)
-    ctx = call.context
-    types = tuple(ctx.expand_type(t) for t in split_list(type))
-    if call.principal.is_public:
-        public = {ctx.expand_type(t) for t in settings.public_types}
-        types = tuple(t for t in types if t in public) if types else tuple(sorted(public))
-        if not types:
-            raise Forbidden("these entity types are not public; use an API key")
-    form, sys_attrs = _options(options, format)
-    view = _view(call, form, sys_attrs, attrs, pick, omit)
-    params = QueryParams(
-        types=types,
-        ids=tuple(split_list(id)),
-        id_pattern=idPattern,
-        attrs=tuple(ctx.expand_term(a) for a in split_list(attrs)),
+    params = query_params(
+        call,
+        id=id,
+        idPattern=idPattern,
+        type=type,
+        attrs=attrs,
         q=q,
         georel=georel,
         geometry=geometry,
         coordinates=coordinates,
-        geoproperty=ctx.expand_term(geoproperty) if geoproperty else None,
-        limit=page,
+        geoproperty=geoproperty,
+        limit=limit,
         offset=offset,
         count=count,
     )
+    return await _query_response(call, params, options, format, attrs, pick, omit, geoproperty)
+
+
+async def _query_response(
+    call: Call,
+    params: QueryParams,
+    options: str | None,
+    format: str | None,
+    attrs: str | None,
+    pick: str | None,
+    omit: str | None,
+    geoproperty: str | None,
+) -> Response:
+    form, sys_attrs = _options(options, format)
+    view = _view(call, form, sys_attrs, attrs, pick, omit)
+    ctx = call.context
     entities, total = await run_query(call.city.store, call.tenant, params, ctx.expand_term)
     geo = format == "geojson" or call.accept == GEO_JSON
     headers = {"NGSILD-Results-Count": str(total)} if total is not None else {}
     if geo:
         call.accept = GEO_JSON
     return json_response(call, _output(call, entities, view, geoproperty, geo), headers=headers)
+
+
+@router.post("/entityOperations/query", summary="Query entities with a Query object")
+async def query_entities_post(
+    request: Request,
+    limit: int | None = None,
+    offset: int = 0,
+    count: bool = False,
+    options: str | None = None,
+    format: str | None = None,
+) -> Response:
+    call = await ngsi_call(request, with_body=True, geo=True)
+    await require_tenant(call)
+    params, _ = query_params_from_body(call, call.body, limit=limit, offset=offset, count=count)
+    attrs = call.body.get("attrs")
+    attr_text = ",".join(attrs) if isinstance(attrs, list) else None
+    return await _query_response(call, params, options, format, attr_text, None, None, None)
 
 
 @router.get("/entities/{entity_id}", summary="Retrieve an entity")

@@ -11,7 +11,7 @@ from cityioc.core.clock import parse_datetime_ms
 from cityioc.core.errors import BadRequestData, ResourceNotFound
 from cityioc.hub.attributes import comparable_value, normalize_attribute
 from cityioc.hub.history import TemporalForm, TemporalQuery, temporal_entity
-from cityioc.hub.query import QueryParams, check_paging, run_query
+from cityioc.hub.query import QueryParams, run_query
 from cityioc.hub.readings import Reading, ReadingsResult, decide_readings
 from cityioc.hub.temporal import parse_aggr_methods, parse_duration_ms, parse_last_n, parse_timerel
 from cityioc.web.auth import WRITERS, Role
@@ -23,6 +23,7 @@ from cityioc.web.ngsi_http import (
     split_list,
     strip_context,
 )
+from cityioc.web.ngsi_query import query_params, query_params_from_body
 
 router = APIRouter(prefix="/ngsi-ld/v1/temporal", tags=["NGSI-LD temporal"])
 
@@ -136,9 +137,6 @@ async def temporal_query(
 ) -> Response:
     call = await ngsi_call(request, with_body=False)
     await require_tenant(call)
-    settings = call.city.settings
-    page = settings.default_page_size if limit is None else limit
-    check_paging(page, offset, settings.max_page_size)
     query = _temporal_query(
         call,
         timerel=timerel,
@@ -152,24 +150,61 @@ async def temporal_query(
         aggrMethods=aggrMethods,
         aggrPeriodDuration=aggrPeriodDuration,
     )
-    ctx = call.context
-    types = tuple(ctx.expand_type(t) for t in split_list(type))
-    if call.principal.is_public:
-        public = {ctx.expand_type(t) for t in settings.public_types}
-        types = tuple(t for t in types if t in public) if types else tuple(sorted(public))
-    params = QueryParams(
-        types=types,
-        ids=tuple(split_list(id)),
-        id_pattern=idPattern,
+    params = query_params(
+        call,
+        id=id,
+        idPattern=idPattern,
+        type=type,
         q=q,
         georel=georel,
         geometry=geometry,
         coordinates=coordinates,
-        geoproperty=ctx.expand_term(geoproperty) if geoproperty else None,
-        limit=page,
+        geoproperty=geoproperty,
+        limit=limit,
         offset=offset,
         count=count,
     )
+    return await _temporal_response(call, params, query)
+
+
+@router.post("/entityOperations/query", summary="Query the history of entities with a Query object")
+async def temporal_query_post(
+    request: Request,
+    limit: int | None = None,
+    offset: int = 0,
+    count: bool = False,
+    options: str | None = None,
+    format: str | None = None,
+    aggrMethods: str | None = None,
+    aggrPeriodDuration: str | None = None,
+) -> Response:
+    call = await ngsi_call(request, with_body=True)
+    await require_tenant(call)
+    params, tq = query_params_from_body(call, call.body, limit=limit, offset=offset, count=count)
+    attrs = call.body.get("attrs")
+    last_n = tq.get("lastN")
+    query = _temporal_query(
+        call,
+        timerel=tq.get("timerel"),
+        timeAt=tq.get("timeAt"),
+        endTimeAt=tq.get("endTimeAt"),
+        timeproperty=tq.get("timeproperty"),
+        lastN=str(last_n) if last_n is not None else None,
+        attrs=",".join(attrs) if isinstance(attrs, list) else None,
+        options=options,
+        format=format,
+        aggrMethods=aggrMethods or _joined(tq.get("aggrMethods")),
+        aggrPeriodDuration=aggrPeriodDuration or tq.get("aggrPeriodDuration"),
+    )
+    return await _temporal_response(call, params, query)
+
+
+def _joined(value: Any) -> str | None:
+    return ",".join(value) if isinstance(value, list) else value if isinstance(value, str) else None
+
+
+async def _temporal_response(call: Call, params: QueryParams, query: TemporalQuery) -> Response:
+    ctx = call.context
     entities, total = await run_query(call.city.store, call.tenant, params, ctx.expand_term)
     out = []
     for entity in entities:
