@@ -108,6 +108,8 @@ def aggregate_samples(
     t = np.asarray(times, dtype=np.int64)
     if len(t) != len(values):
         raise ValueError(f"{len(t)} times but {len(values)} values")
+    if not (t[1:] >= t[:-1]).all():
+        raise ValueError("times must be ascending")
     starts, ends = bucket_arrays(buckets)
     out: Aggregated = {m: [] for m in methods}
     if len(t) == 0 or len(starts) == 0:

@@ -144,19 +144,14 @@ def aggregation_range(time_range: TimeRange, times: npt.NDArray[Any]) -> tuple[i
     first instance and just past the last one in range. None when an open range has no data.
     """
     t = np.asarray(times, dtype=np.int64)
-    lo = 0 if time_range.start_ms is None else int(np.searchsorted(t, time_range.start_ms))
-    hi = len(t) if time_range.end_ms is None else int(np.searchsorted(t, time_range.end_ms))
-    start = time_range.start_ms if time_range.start_ms is not None else None
-    end = time_range.end_ms if time_range.end_ms is not None else None
-    if start is None:
-        if lo >= hi:
-            return None
-        start = int(t[lo])
-    if end is None:
-        if lo >= hi:
-            return None
-        end = int(t[hi - 1]) + 1
-    return start, end
+    start, end = time_range.start_ms, time_range.end_ms
+    if start is not None and end is not None:
+        return start, end
+    lo = 0 if start is None else int(np.searchsorted(t, start))
+    hi = len(t) if end is None else int(np.searchsorted(t, end))
+    if lo >= hi:
+        return None
+    return (int(t[lo]) if start is None else start), (int(t[hi - 1]) + 1 if end is None else end)
 
 
 def bucket_arrays(buckets: Buckets) -> tuple[Int64Array, Int64Array]:

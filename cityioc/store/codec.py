@@ -248,9 +248,19 @@ def _nested_non_finite(value: Any) -> bool:
 
 
 def decode_block(data: bytes) -> Block:
-    """Decode a block made by :func:`encode_block`; floats come back bit for bit."""
+    """Decode a block made by :func:`encode_block`; floats come back bit for bit.
+
+    Raises ValueError for anything else, a truncated or corrupted block included.
+    """
     if len(data) < _HEADER.size or data[0] != VERSION:
         raise ValueError(f"not a version {VERSION} block")
+    try:
+        return _decode(data)
+    except (zlib.error, struct.error, IndexError, orjson.JSONDecodeError) as exc:
+        raise ValueError(f"corrupted block: {exc}") from exc
+
+
+def _decode(data: bytes) -> Block:
     _, kind, flags, scale, t_width, v_width, n, t_unit, t0 = _HEADER.unpack_from(data)
     body = memoryview(data)[_HEADER.size :]
     payload = zlib.decompress(body) if flags & FLAG_DEFLATED else bytes(body)
@@ -291,7 +301,7 @@ def _unpack_zigzag(payload: bytes, at: int, count: int, width: int) -> Int64Arra
     if width == 0:
         return np.zeros(count, dtype=np.int64)
     z = _unshuffle(payload, at, count, width).astype(np.uint64)
-    return ((z >> _ONE) ^ (z & _ONE)).view(np.int64)
+    return ((z >> _ONE) ^ (_ZERO - (z & _ONE))).view(np.int64)
 
 
 def _unshuffle(payload: bytes, at: int, count: int, width: int) -> npt.NDArray[Any]:

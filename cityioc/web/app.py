@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import ORJSONResponse
 
 from cityioc import __version__
 from cityioc.core.clock import Clock, SystemClock
@@ -21,6 +20,7 @@ from cityioc.hub.service import Hub
 from cityioc.store.factory import make_store
 from cityioc.store.port import Store
 from cityioc.web import (
+    admin_api,
     errors,
     live_api,
     ngsi_batch,
@@ -84,11 +84,11 @@ def create_app(
         version=__version__,
         description="Intelligent Operations Centre: NGSI-LD data hub, time series, live stream.",
         lifespan=lifespan,
-        default_response_class=ORJSONResponse,
     )
     app.state.city = city
     errors.install(app)
     for module in (
+        admin_api,
         ngsi_entities,
         ngsi_batch,
         ngsi_temporal,
@@ -98,5 +98,5 @@ def create_app(
         ops_api,
     ):
         app.include_router(module.router)
-    app.add_middleware(MetricsMiddleware, metrics=metrics, routes=lambda: app.router.routes)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app

@@ -23,7 +23,7 @@ QUEUE_SIZE = 2048
 EntityFilter = Callable[[str, StoredEntity], bool]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # identity semantics: subscribers live in a set
 class Subscriber:
     accepts: EntityFilter
     queue: asyncio.Queue[tuple[str, bytes]] = field(

@@ -6,10 +6,8 @@ A pure ASGI middleware (not BaseHTTPMiddleware) keeps the per-request cost to a 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -59,28 +57,14 @@ class Metrics:
 
 
 class MetricsMiddleware:
-    def __init__(
-        self, app: ASGIApp, metrics: Metrics, routes: Callable[[], Sequence[BaseRoute]]
-    ) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
-        self.routes = routes
-        self._route_cache: dict[tuple[str, str], str] = {}
 
-    def _route_of(self, scope: Scope) -> str:
-        key = (scope["method"], scope["path"])
-        found = self._route_cache.get(key)
-        if found is not None:
-            return found
-        name = "unmatched"
-        for route in self.routes():
-            match, _ = route.matches(scope)
-            if match == Match.FULL:
-                name = str(getattr(route, "path", "unmatched"))
-                break
-        if len(self._route_cache) < 10_000:
-            self._route_cache[key] = name
-        return name
+    @staticmethod
+    def _route_of(scope: Scope) -> str:
+        """The route template (``/ngsi-ld/v1/entities/{entity_id}``), set by the router."""
+        return str(getattr(scope.get("route"), "path", "unmatched"))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -231,6 +231,8 @@ def test_input_checks() -> None:
         aggregate_samples([1, 2], [1.0], [(0, 10)], ["sum"])
     with pytest.raises(ValueError):
         aggregate_samples([1], [1.0], [(0, 10)], ["median"])
+    with pytest.raises(ValueError):
+        aggregate_samples([2, 1], [1.0, 2.0], [(0, 10)], ["sum"])
     assert aggregate_samples([], [], [(0, 10)], ["sum"]) == {"sum": []}
 
 

@@ -191,6 +191,14 @@ def test_unknown_version_or_garbage_raises() -> None:
         decode_block(bytes(data))
     with pytest.raises(ValueError):
         decode_block(b"\x01")
+    good = encode_block(np.arange(500, dtype=np.int64) * 7, np.arange(500) / 10)
+    for cut in (len(good) - 1, len(good) // 2, 23):
+        with pytest.raises(ValueError):
+            decode_block(good[:cut])
+    flipped = bytearray(good)
+    flipped[-3] ^= 0xFF
+    with pytest.raises(ValueError):
+        decode_block(bytes(flipped))
 
 
 def test_version_byte_comes_first() -> None:
