@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Protocol
 
 
@@ -50,8 +51,14 @@ def from_ms(ms: int) -> datetime:
 
 def iso_ms(ms: int) -> str:
     """RFC 3339 UTC text with milliseconds, the form NGSI-LD uses: 2026-11-25T10:05:00.000Z."""
-    dt = from_ms(ms)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    seconds, millis = divmod(ms, 1000)
+    return f"{_iso_second(seconds)}.{millis:03d}Z"
+
+
+@lru_cache(maxsize=65_536)
+def _iso_second(seconds: int) -> str:
+    # Readings cluster on few distinct seconds; strftime is the slow part of formatting.
+    return (_EPOCH + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def parse_datetime_ms(text: str) -> int:

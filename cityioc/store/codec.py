@@ -43,7 +43,9 @@ KIND_FLOAT: Final = 2
 KIND_JSON: Final = 3
 FLAG_DEFLATED: Final = 1
 FLAG_INTEGRAL: Final = 2  # every value was an int: decode gives ints back in Block.to_list()
-ZLIB_LEVEL: Final = 6  # measured: level 1 is ~20% bigger on noisy sensor data, 9 gains < 1%
+# Measured on 1000-sample blocks: numeric payloads come out the same size at levels 1-9 (the byte
+# planes do the work); JSON text is ~15% smaller at 6 than at 1, and 9 gains nothing more.
+ZLIB_LEVEL: Final = 6
 MAX_SCALE: Final = 6
 
 _HEADER = struct.Struct("<BBBBBBIIq")

@@ -21,4 +21,8 @@ def make_store(url: str, clock: Clock) -> Store:
         from cityioc.store.postgres.store import PostgresStore
 
         return PostgresStore(url, clock=clock)
+    if url == "null://":  # a benchmark reference that stores nothing: never a storage option
+        from cityioc.bench.nullstore import NullStore
+
+        return NullStore(clock)
     raise InvalidRequest(f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql://…")

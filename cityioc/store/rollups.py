@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cityioc.store.port import RollupData
+
 
 @dataclass(frozen=True, slots=True)
 class RollupRows:
@@ -58,4 +60,26 @@ def partials(sids: np.ndarray, times: np.ndarray, values: np.ndarray, width: int
         sumsq=np.add.reduceat(v * v, starts),
         mn=np.minimum.reduceat(v, starts),
         mx=np.maximum.reduceat(v, starts),
+    )
+
+
+def combine_rollups(a: RollupData, b: RollupData) -> RollupData:
+    """Rollup rows of two sources for one series, combined per bucket (sorted by bucket)."""
+    buckets = np.concatenate([a.buckets, b.buckets])
+    if len(buckets) == 0:
+        return a
+    order = np.argsort(buckets, kind="stable")
+    bk = buckets[order]
+    starts = np.flatnonzero(np.r_[True, bk[1:] != bk[:-1]])
+
+    def merged(x: np.ndarray, y: np.ndarray, reduce: np.ufunc) -> np.ndarray:
+        return reduce.reduceat(np.concatenate([x, y])[order], starts)
+
+    return RollupData(
+        buckets=bk[starts],
+        n=merged(a.n, b.n, np.add),
+        sum=merged(a.sum, b.sum, np.add),
+        sumsq=merged(a.sumsq, b.sumsq, np.add),
+        mn=merged(a.mn, b.mn, np.minimum),
+        mx=merged(a.mx, b.mx, np.maximum),
     )

@@ -290,6 +290,7 @@ DOCS: dict[str, dict[str, Any]] = {
             "unitCode": "GQ",
             V + "reliability": {"type": "Property", "value": 0.9},
             V + "providedBy": {"type": "Relationship", "object": "urn:ngsi-ld:Device:9"},
+            V + "odd": [{"type": "Property", "value": 1}],  # not an object: not a sub-attribute
         },
         V + "refDevice": {"type": "Relationship", "object": "urn:ngsi-ld:Device:1"},
         V + "status": {"type": "Property", "value": "open"},
@@ -313,12 +314,13 @@ DOCS: dict[str, dict[str, Any]] = {
         V + "status": {"type": "Property", "value": "closed"},
         V + "active": {"type": "Property", "value": 1},
     },
-    "empty": {},
+    "empty": {V + "status": {"type": "Property", "value": None}, V + "active": []},
 }
 
 
 EXAMPLES: list[tuple[str, set[str]]] = [
     ("pm25", {"sensor", "multi"}),
+    ("status", {"sensor", "multi", "empty"}),
     ("nothing", set()),
     ("pm25>50", {"multi"}),
     ("pm25>=42.5;pm25<=42.5", {"sensor", "multi"}),  # each term picks its own instance
@@ -332,11 +334,11 @@ EXAMPLES: list[tuple[str, set[str]]] = [
     ('pm25!="abc"', {"sensor", "multi"}),  # values of different types are unequal
     ("nothing!=1", set()),  # != needs the attribute
     ('status=="open"|status=="closed"', {"sensor", "multi"}),
-    ('status!="open"', {"multi"}),
+    ('status!="open"', {"multi", "empty"}),
     ('status=="open","assigned"', {"sensor"}),
     ('status>"closed"', {"sensor"}),
     ('status~="^o"', {"sensor"}),
-    ('status!~="^o"', {"multi"}),
+    ('status!~="^o"', {"multi", "empty"}),
     ("status~=(?i)OPEN", {"sensor"}),
     ("pm25~=4", set()),  # a regular expression only matches strings
     ("refDevice==urn:ngsi-ld:Device:1", {"sensor"}),
@@ -354,6 +356,11 @@ EXAMPLES: list[tuple[str, set[str]]] = [
     ("pm25.reliability", {"sensor"}),
     ("pm25.providedBy==urn:ngsi-ld:Device:9", {"sensor"}),
     ("pm25.reliability.observedAt", set()),
+    ("pm25.odd", set()),
+    ("pm25.odd==1", set()),
+    ("status!=1", {"sensor", "multi", "empty"}),  # null is present, and unequal to 1
+    ("status==1", set()),
+    ("active", {"sensor", "multi"}),  # no instances, no attribute
     ("status.reliability", set()),
     ('address[addressLocality]=="Thuận An"', {"sensor"}),
     ("address[streetAddress]~=Bình", {"sensor"}),
@@ -362,6 +369,7 @@ EXAMPLES: list[tuple[str, set[str]]] = [
     ("address[geo][roof]", set()),
     ("address[nothing]!=1", set()),
     ("address==3", set()),  # an object compares with nothing...
+    ('address=="Thuận An"', set()),  # ...its members are not elements
     ("address!=3", {"sensor"}),  # ...so it differs from everything
     ('tags=="green"', {"sensor"}),  # an array matches if an element does
     ("tags==7", {"sensor"}),

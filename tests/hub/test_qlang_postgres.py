@@ -1,12 +1,13 @@
 """``to_postgres`` selects exactly what ``evaluate`` accepts, on a real PostgreSQL.
 
-The module works in a database of its own (``cityioc_qlang_<random>``), dropped at the end. Without a
-server the tests are skipped with instructions, or fail when ``CITYIOC_REQUIRE_SERVICES=1``.
+The module works in a database of its own (``cityioc_qlang_<random>``), dropped at the end.
+Without a server the tests are skipped with instructions, or fail when
+``CITYIOC_REQUIRE_SERVICES=1``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import orjson
@@ -34,7 +35,10 @@ def pg() -> Iterator[psycopg.Connection[Any]]:
 
 
 def postgres_matches(
-    conn: psycopg.Connection[Any], rows: list[Doc], exprs: list[QExpr]
+    conn: psycopg.Connection[Any],
+    rows: list[Doc],
+    exprs: list[QExpr],
+    names: Callable[[str], str] = resolve,
 ) -> list[set[int]]:
     # Each example's rows live in a transaction that is rolled back: no cleanup, no leftovers.
     with conn.transaction(force_rollback=True), conn.cursor() as cur:
@@ -44,7 +48,7 @@ def postgres_matches(
         )
         found = []
         for expr in exprs:
-            sql, params = to_postgres(expr, resolve)
+            sql, params = to_postgres(expr, names)
             cur.execute(f"SELECT e.id FROM entities e WHERE {sql}", params)
             found.append({r[0] for r in cur.fetchall()})
         return found
@@ -58,14 +62,27 @@ def test_examples(pg: psycopg.Connection[Any], q: str, matching: set[str]) -> No
 
 
 def test_user_text_is_bound_not_spliced(pg: psycopg.Connection[Any]) -> None:
-    tree = parse_q("a[x'y%s]==\"'; DROP TABLE entities; --\";b~=\"%\"")
+    tree = parse_q('a[x\'y%s]=="\'; DROP TABLE entities; --";b~="%\\""')
     sql, params = to_postgres(tree, resolve)
-    assert "DROP" not in sql and "x'y" not in sql
-    assert "%" not in sql.replace("%s", "")
-    assert "x'y%s" in params
-    doc = {resolve("a"): {"value": {"x'y%s": "'; DROP TABLE entities; --"}}}
-    doc[resolve("b")] = {"value": "100%"}
-    assert postgres_matches(pg, [doc], [tree]) == [{0}]
+    # The SQL is fixed text; the query is a jsonpath parameter, the values a jsonb parameter.
+    assert sql == "jsonb_path_exists(e.doc, %s::jsonpath, %s::jsonb, true)"
+    assert "x'y%s" in params[0] and "DROP" not in params[0]
+    assert "'; DROP TABLE entities; --" in params[1]
+    doc: Doc = {
+        resolve("a"): {"value": {"x'y%s": "'; DROP TABLE entities; --"}},
+        resolve("b"): {"value": '100%"'},
+    }
+    assert postgres_matches(pg, [doc, {}], [tree]) == [{0}]
+
+
+def test_names_are_escaped_in_the_path(pg: psycopg.Connection[Any]) -> None:
+    def odd(term: str) -> str:
+        return 'odd"name\\' + term
+
+    doc = {odd("a"): {"value": 1}}
+    for q, hit in (("a==1", {0}), ("a==2", set()), ("a", {0})):
+        (found,) = postgres_matches(pg, [doc], [parse_q(q)], odd)
+        assert found == hit, q
 
 
 @settings(max_examples=100, deadline=None)

@@ -164,7 +164,11 @@ def _join(cls: type[And] | type[Or], items: list[QExpr]) -> QExpr:
     return cls(tuple(flat))
 
 
-_literals = {kind: pool.map(lambda v, k=kind: Value(k, v)) for kind, pool in _POOLS.items()}
+def _literal(kind: Kind) -> st.SearchStrategy[Value]:
+    return _POOLS[kind].map(lambda v: Value(kind, v))
+
+
+_literals = {kind: _literal(kind) for kind in Kind}
 _any_literal = st.one_of([_literals[k] for k in _KINDS])
 _ordered_literal = st.one_of([_literals[k] for k in _ORDERED])
 _ranges = st.one_of([st.builds(Range, _literals[k], _literals[k]) for k in _ORDERED])
@@ -197,6 +201,8 @@ def _targets(name: str, inst: Doc) -> list[tuple[AttrPath, Any]]:
     for sub in SUBS:
         if isinstance(inst.get(V + sub), dict):
             walk((sub,), inst[V + sub])
+        elif V + sub in inst:
+            found.append((AttrPath(name, (sub,)), None))  # there, but not a sub-attribute
     return found
 
 
@@ -227,8 +233,14 @@ def _guided_term(draw: st.DrawFn, rows: list[Doc]) -> QExpr:
         return draw(random_terms)
     path, found = _pick(draw, targets)
     elements = found if isinstance(found, list) else [found]
-    value = _literal_for(_pick(draw, elements)) if elements else None
+    element = _pick(draw, elements) if elements else None
+    if isinstance(element, dict) and element:
+        # A member of a compound value: it must not pass for an element of the value.
+        element = _pick(draw, list(element.values()))
+    value = _literal_for(element)
     if value is None:
+        if found is None and draw(st.booleans()):  # null, or no value: present or not?
+            return Compare(path, Op.NE, draw(_any_literal))
         return Exists(path)
     if isinstance(value.value, str) and value.value[:1].isalnum() and draw(st.booleans()):
         pattern = "^" + value.value[0] if value.value[0].isascii() else value.value[0]
@@ -297,13 +309,14 @@ def _holds(x: Any, op: Op, operand: Value | Range | ValueList) -> bool:
         return _same(x, operand.low) and operand.low.value <= x <= operand.high.value
     if not _same(x, operand):
         return False
-    return {
+    results = {
         Op.EQ: x == operand.value,
         Op.GT: x > operand.value,
         Op.GE: x >= operand.value,
         Op.LT: x < operand.value,
         Op.LE: x <= operand.value,
-    }[op]
+    }
+    return bool(results[op])
 
 
 def _lookup(inst: Doc, path: AttrPath) -> tuple[bool, Any]:

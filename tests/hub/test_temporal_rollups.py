@@ -69,6 +69,9 @@ def assert_close(a: dict[str, list[list[Any]]], b: dict[str, list[list[Any]]]) -
         for x, y in zip(rows, b[method], strict=True):
             if method in ("totalCount", "min", "max") or y[0] is None:
                 assert x[0] == y[0], (method, x, y)  # exact
+            elif method == "stddev":  # from sumsq - sum**2/n: ~2e-8 of the values' magnitude
+                size = max(abs(v[0]) for v in (*b.get("min", []), *b.get("max", [])))
+                assert math.isclose(x[0], y[0], rel_tol=1e-9, abs_tol=1e-7 * size), (x, y)
             else:
                 assert math.isclose(x[0], y[0], rel_tol=1e-9, abs_tol=1e-6), (method, x, y)
 
@@ -164,6 +167,13 @@ def test_total_count_from_rollups_counts_numbers_only() -> None:
         aggregate_from_rollups(starts, parts, HOUR, bucket, ["totalCount"])["totalCount"][0][0] == 1
     )
     assert aggregate_samples(times, values, bucket, ["totalCount"])["totalCount"][0][0] == 3
+
+
+def test_constant_values_have_zero_stddev_from_rollups() -> None:
+    times = [T0, T0 + MIN, T0 + 2 * MIN]
+    starts, parts = partials_from_samples(times, [96.37680231832474] * 3, MIN)
+    got = aggregate_from_rollups(starts, parts, MIN, [(T0, T0 + HOUR)], ["stddev"])
+    assert got["stddev"][0][0] == 0.0
 
 
 def test_single_reading_stddev_is_null_from_rollups_too() -> None:

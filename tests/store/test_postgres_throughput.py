@@ -21,6 +21,7 @@ import pytest
 from cityioc.core.clock import FakeClock
 from cityioc.hub.models import Mutation, Sample, StoredEntity
 from cityioc.hub.readings import Reading, ReadingsResult, decide_readings
+from cityioc.store.port import Decide
 from cityioc.store.postgres import staging
 from cityioc.store.postgres.store import PostgresStore
 from tests.services import create_postgres_database, drop_postgres_database
@@ -39,11 +40,19 @@ def batch(n: int, rng: np.random.Generator) -> list[Reading]:
         t = START + (n * PER_SERIES + k) * STEP
         for e in range(ENTITIES):
             for a in range(ATTRS):
-                out.append(Reading(f"urn:ngsi-ld:Station:{e}", f"urn:attr:{a}", values.pop(), t, entity_type=TYPE))
+                out.append(
+                    Reading(
+                        f"urn:ngsi-ld:Station:{e}",
+                        f"urn:attr:{a}",
+                        values.pop(),
+                        t,
+                        entity_type=TYPE,
+                    )
+                )
     return out
 
 
-def samples_only(readings: list[Reading]) -> object:
+def samples_only(readings: list[Reading]) -> Decide:
     samples = [Sample(r.entity_id, r.attr, r.t, r.value) for r in readings]
 
     def decide(current: Mapping[str, StoredEntity]) -> Mutation:
@@ -55,12 +64,13 @@ def samples_only(readings: list[Reading]) -> object:
 async def _rate(
     store: PostgresStore, batches: list[list[Reading]], writers: int, full: bool
 ) -> float:
-    """Readings per second through ``mutate``; ``full`` also updates the entities (readings path)."""
+    """Readings per second through ``mutate``; ``full``: the readings path, entities updated too."""
     queue = list(batches)
 
     async def writer() -> None:
         while queue:
             readings = queue.pop(0)
+            decide: Decide
             if full:
                 ids = sorted({r.entity_id for r in readings})
                 decide = decide_readings(
@@ -71,8 +81,8 @@ async def _rate(
                     auto_create=True,
                 )
             else:
-                ids, decide = [], samples_only(readings)  # type: ignore[assignment]
-            await store.mutate("default", ids, decide, "bench")  # type: ignore[arg-type]
+                ids, decide = [], samples_only(readings)
+            await store.mutate("default", ids, decide, "bench")
 
     began = time.perf_counter()
     await asyncio.gather(*(writer() for _ in range(writers)))
@@ -101,7 +111,7 @@ async def _copy_rate(url: str, batches: list[list[Reading]]) -> float:
                 conn.transaction(),
                 conn.cursor().copy("COPY copy_reference FROM STDIN (FORMAT BINARY)") as copy,
             ):
-                await copy.write(staged.payload)
+                await copy.write(staged.samples)
         return sum(map(len, batches)) / (time.perf_counter() - began)
 
 
@@ -137,7 +147,7 @@ def report(rates: dict[str, float], n_batches: int, writers: int) -> str:
 
 @pytest.mark.postgres
 @pytest.mark.slow
-async def test_throughput_is_printed(postgres_url: str) -> None:  # noqa: ARG001  (needs the server)
+async def test_throughput_is_printed(postgres_url: str) -> None:  # the fixture: server or skip
     rates = await measure(10, 1)
     print("\n" + report(rates, 10, 1))
     assert all(rate > 0 for rate in rates.values())

@@ -248,3 +248,55 @@ async def test_discovery(store: Store) -> None:
     types = await store.entity_types("default")
     assert types == {AQ: sorted([LOCATION, PM25]), T + "Streetlight": [LOCATION]}
     assert await store.type_counts("default") == {AQ: 1, T + "Streetlight": 1}
+
+
+async def check_rollups_match_raw(store: Store, key: SeriesKey) -> None:
+    raw = (await store.read_series("default", [key], None, None))[key]
+    vals = np.array(raw.values, dtype=float)
+    for width in (60_000, 3_600_000, 86_400_000):
+        rollup = await store.read_rollups("default", key, width, None, None)
+        buckets = raw.times // width * width
+        assert rollup.buckets.tolist() == sorted(set(buckets.tolist()))
+        for b, n, s, mn, mx in zip(
+            rollup.buckets, rollup.n, rollup.sum, rollup.mn, rollup.mx, strict=True
+        ):
+            mine = vals[buckets == b]
+            assert (n, mn, mx) == (len(mine), mine.min(), mine.max())
+            assert s == pytest.approx(mine.sum())
+
+
+async def test_compaction_keeps_every_sample_once_across_repeats_and_late_data(store: Store) -> None:
+    key = SeriesKey("urn:k", PM25)
+    day = 86_400_000
+    start = 1_764_000_000_000 // day * day
+    first = samples("urn:k", start + day, [float(i % 17) for i in range(2500)], step=30_000)
+    await write(store, first)
+    await store.compact()
+    await write(store, first[:100])  # a redelivery of compacted samples
+    late = samples("urn:k", start + 3_000, [100.0, 200.0], step=60_000)  # a day earlier
+    correction = [Sample("urn:k", PM25, first[10].t, -1.0)]
+    newer = samples("urn:k", first[-1].t + 30_000, [5.0, 6.0], step=30_000)
+    await write(store, late + correction + newer)
+    await check_rollups_match_raw(store, key)  # hot and compacted parts together
+    await store.compact()
+    await check_rollups_match_raw(store, key)
+    got = (await store.read_series("default", [key], None, None))[key]
+    expected = [100.0, 200.0] + [s.value for s in first] + [5.0, 6.0]
+    expected[2 + 10] = -1.0
+    assert got.values == expected
+    assert got.times.tolist() == sorted(set(got.times.tolist()))
+    assert await store.series_extent("default", key) == (late[0].t, newer[-1].t)
+    window = (await store.read_series("default", [key], first[1000].t, first[1100].t))[key]
+    assert window.values == [s.value for s in first[1000:1100]]
+    tail = (await store.read_series("default", [key], None, None, last_n=3))[key]
+    assert tail.values == [first[-1].value, 5.0, 6.0]
+    stats = await store.stats()
+    assert stats.samples == len(expected)
+
+
+async def test_json_values_survive_compaction(store: Store) -> None:
+    key = SeriesKey("urn:j", PM25)
+    values: list[object] = ["ok", "defectiveLamp", {"a": [1, None]}, True, 3.5, None]
+    await write(store, samples("urn:j", 0, values))
+    await store.compact()
+    assert (await store.read_series("default", [key], None, None))[key].values == values

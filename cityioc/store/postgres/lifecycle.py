@@ -26,6 +26,7 @@ async def configure(conn: Conn) -> None:
     """Run once per new pooled connection."""
     set_json_dumps(orjson.dumps, conn)
     set_json_loads(orjson.loads, conn)
+    conn.adapters.register_dumper(staging.PgArray, staging.PgArrayDumper)
     await conn.execute(staging.DDL)
 
 

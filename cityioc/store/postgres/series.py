@@ -1,13 +1,16 @@
-"""Time series in PostgreSQL: COPY into staging, then set-based SQL writes samples and rollups.
+"""Time series in PostgreSQL: samples by binary COPY, rollups maintained by set-based SQL.
 
-The hot path is one COPY and one statement: a data-modifying CTE inserts the staged rows with
-``ON CONFLICT DO NOTHING`` and feeds exactly the rows it inserted to the rollup upsert, so a
-redelivered sample is neither stored nor counted twice, even when two processes race. Only when
-some rows were not inserted (repeats) does a second pass look at them: identical values are left
-alone, changed values replace the stored ones and their rollup buckets are rebuilt from raw.
+The common batch, all new (series, time) keys, is a COPY straight into ``samples``, a COPY of its
+rollup partials (computed with numpy) into staging and one upsert of them. Inserting without
+``ON CONFLICT`` costs less than half as much (no speculative insertion), so repeats are found by
+failing: the COPY runs under a savepoint, and a unique violation sends the batch down the careful
+path. There the batch is staged and a data-modifying CTE inserts it with ``ON CONFLICT DO
+NOTHING``, feeding exactly the rows it inserted to the rollup upsert, so a redelivered sample is
+neither stored nor counted twice, even when two processes race; then repeats with a changed value
+replace the stored one and their rollup buckets are rebuilt from raw.
 
-Every statement touches rows in (series, time) order, so concurrent writers queue rather than
-deadlock.
+Statements touch rows in (series, time) order, so concurrent writers mostly queue rather than
+deadlock; a deadlock that still happens is retried by the store.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any, Final, cast
 import numpy as np
 import orjson
 from psycopg import AsyncCursor
+from psycopg.errors import UniqueViolation
 
 from cityioc.hub.models import Sample
 from cityioc.store.port import ROLLUP_WIDTHS_MS, RollupData, SeriesData, SeriesKey
@@ -34,10 +38,20 @@ _VALUE = operator.attrgetter("value")
 _WIDTHS = ", ".join(f"({w})" for w in ROLLUP_WIDTHS_MS)
 _MIN, _MAX = -(2**63), 2**63 - 1
 
+_COPY_NEW = "COPY samples (sid, t, v, j) FROM STDIN (FORMAT BINARY)"
+_ADD_ROLLUPS = """
+INSERT INTO rollups AS r
+SELECT * FROM unnest(%b::int[], %b::int[], %b::bigint[], %b::bigint[], %b::float8[],
+                     %b::float8[], %b::float8[], %b::float8[])
+ORDER BY 1, 2, 3
+ON CONFLICT (sid, width, bucket) DO UPDATE SET
+    n = r.n + excluded.n, sum = r.sum + excluded.sum, sumsq = r.sumsq + excluded.sumsq,
+    mn = least(r.mn, excluded.mn), mx = greatest(r.mx, excluded.mx)
+"""
 _INSERT = f"""
 WITH ins AS (
     INSERT INTO samples (sid, t, v, j)
-    SELECT sid, t, v, j FROM {staging.TABLE} ORDER BY sid, t
+    SELECT sid, t, v, j FROM {staging.SAMPLES} ORDER BY sid, t
     ON CONFLICT (sid, t) DO NOTHING
     RETURNING sid, t, v
 ), roll AS (
@@ -56,11 +70,11 @@ SELECT count(*) FROM ins
 
 # A repeat with a different value replaces the stored one (NaN equals NaN here, as in SQLite).
 _REPLACE = f"""
-UPDATE samples AS s SET v = st.v, j = st.j FROM {staging.TABLE} AS st
+UPDATE samples AS s SET v = st.v, j = st.j FROM {staging.SAMPLES} AS st
 WHERE s.sid = st.sid AND s.t = st.t AND (s.v IS DISTINCT FROM st.v OR s.j IS DISTINCT FROM st.j)
 RETURNING s.sid, s.t
 """
-_BUCKETS = "unnest(%s::int[], %s::int[], %s::bigint[]) AS k (sid, width, bucket)"
+_BUCKETS = "unnest(%b::int[], %b::int[], %b::bigint[]) AS k (sid, width, bucket)"
 # Rebuilding a bucket: make sure its row exists (an empty aggregate: adding to it is exact), lock
 # it, which waits out writers that already counted into it, then recount from raw in a later
 # statement, whose snapshot sees what they wrote. Writers arriving later add to the rebuilt row.
@@ -91,18 +105,22 @@ class SeriesCache:
 
     def __init__(self) -> None:
         self.sid: dict[str, dict[Key, int]] = {}
+        self._by_entity: dict[tuple[str, str], list[Key]] = {}  # so forgetting needs no scan
 
     def remember(self, tenant: str, found: Mapping[Key, int]) -> None:
         if found:
             self.sid.setdefault(tenant, {}).update(found)
+            for key in found:
+                self._by_entity.setdefault((tenant, key[0]), []).append(key)
 
     def forget(self, tenant: str, entity_id: str) -> None:
         known = self.sid.get(tenant, {})
-        for key in [k for k in known if k[0] == entity_id]:
-            del known[key]
+        for key in self._by_entity.pop((tenant, entity_id), []):
+            known.pop(key, None)
 
     def clear(self) -> None:
         self.sid.clear()
+        self._by_entity.clear()
 
 
 async def resolve(cur: Cursor, tenant: str, keys: Collection[Key]) -> dict[Key, int]:
@@ -110,13 +128,13 @@ async def resolve(cur: Cursor, tenant: str, keys: Collection[Key]) -> dict[Key, 
     ents, attrs, sets = (list(col) for col in zip(*sorted(keys), strict=True))
     await cur.execute(
         "INSERT INTO series (tenant, entity_id, attr, dataset_id)"
-        " SELECT %s, e, a, d FROM unnest(%s::text[], %s::text[], %s::text[]) AS k (e, a, d)"
+        " SELECT %s, e, a, d FROM unnest(%b::text[], %b::text[], %b::text[]) AS k (e, a, d)"
         " ORDER BY 2, 3, 4 ON CONFLICT DO NOTHING",
         (tenant, ents, attrs, sets),
     )
     await cur.execute(
         "SELECT s.entity_id, s.attr, s.dataset_id, s.sid FROM series AS s"
-        " JOIN unnest(%s::text[], %s::text[], %s::text[]) AS k (e, a, d)"
+        " JOIN unnest(%b::text[], %b::text[], %b::text[]) AS k (e, a, d)"
         " ON s.entity_id = k.e AND s.attr = k.a AND s.dataset_id = k.d WHERE s.tenant = %s",
         (ents, attrs, sets, tenant),
     )
@@ -139,12 +157,18 @@ async def write_samples(
         cached = [found[k] if s is None else s for k, s in zip(keys, cached, strict=True)]
     sids = cast(list[int], cached)  # every key resolved by now
     staged = staging.stage(sids, list(map(_T, samples)), list(map(_VALUE, samples)))
-    async with cur.copy(staging.COPY_SQL) as copy:
-        await copy.write(staged.payload)
-    await cur.execute(_INSERT)
-    row = await cur.fetchone()
-    if row is None or row[0] < staged.rows:
-        await _replace_changed(cur)
+    try:
+        async with cur.connection.transaction(), cur.copy(_COPY_NEW) as copy:  # a savepoint
+            await copy.write(staged.samples)
+    except UniqueViolation:  # some were stored before: the careful path
+        async with cur.copy(staging.COPY_SAMPLES) as copy:
+            await copy.write(staged.samples)
+        await cur.execute(_INSERT)
+        row = await cur.fetchone()
+        if row is None or row[0] < staged.rows:
+            await _replace_changed(cur)
+        return found
+    await cur.execute(_ADD_ROLLUPS, staged.rollups)
     return found
 
 
@@ -166,7 +190,7 @@ async def series_ids(cur: Cursor, tenant: str, keys: Collection[SeriesKey]) -> d
     ents, attrs, sets = (list(col) for col in zip(*wanted, strict=True))
     await cur.execute(
         "SELECT s.entity_id, s.attr, s.dataset_id, s.sid FROM series AS s"
-        " JOIN unnest(%s::text[], %s::text[], %s::text[]) AS k (e, a, d)"
+        " JOIN unnest(%b::text[], %b::text[], %b::text[]) AS k (e, a, d)"
         " ON s.entity_id = k.e AND s.attr = k.a AND s.dataset_id = k.d WHERE s.tenant = %s",
         (ents, attrs, sets, tenant),
     )
@@ -188,14 +212,14 @@ async def read(
     sids = sorted(set(ids.values()))
     if last_n is not None:
         await cur.execute(
-            "SELECT k.sid, x.t, x.v, x.j FROM unnest(%s::int[]) AS k (sid) CROSS JOIN LATERAL"
+            "SELECT k.sid, x.t, x.v, x.j FROM unnest(%b::int[]) AS k (sid) CROSS JOIN LATERAL"
             " (SELECT t, v, j FROM samples WHERE sid = k.sid AND t >= %s AND t < %s"
             "  ORDER BY t DESC LIMIT %s) AS x ORDER BY k.sid, x.t",
             (sids, lo, hi, last_n),
         )
     else:
         await cur.execute(
-            "SELECT sid, t, v, j FROM samples WHERE sid = ANY(%s::int[]) AND t >= %s AND t < %s"
+            "SELECT sid, t, v, j FROM samples WHERE sid = ANY(%b::int[]) AND t >= %s AND t < %s"
             " ORDER BY sid, t",
             (sids, lo, hi),
         )

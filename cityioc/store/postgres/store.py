@@ -155,7 +155,7 @@ class PostgresStore:
         decide: Decide,
         audit: Collection[AuditRecord],
     ) -> tuple[Mutation, dict[series.Key, int]]:
-        cur = conn.cursor()
+        cur = conn.cursor(binary=True)  # results in binary: no text parsing of arrays and numbers
         loaded = await entities.load(cur, tenant, ids, lock=True)
         mutation = decide({eid: pair[1] for eid, pair in loaded.items()})
         taken = await entities.save_all(cur, tenant, mutation.upserts, loaded)
@@ -173,7 +173,7 @@ class PostgresStore:
 
     async def get_entities(self, tenant: str, ids: Collection[str]) -> dict[str, StoredEntity]:
         async with self.pool.connection() as conn:
-            found = await entities.load(conn.cursor(), tenant, ids)
+            found = await entities.load(conn.cursor(binary=True), tenant, ids)
         return {eid: pair[1] for eid, pair in found.items()}
 
     async def query_entities(
@@ -237,6 +237,10 @@ class PostgresStore:
 
     async def purge_raw_before(self, cutoff_ms: int) -> int:
         return await self._change("DELETE FROM samples WHERE t < %s", (cutoff_ms,))
+
+    async def compact(self) -> int:
+        """Nothing to do: samples are written to their final, indexed place (no hot table)."""
+        return 0
 
     async def put_api_key(self, record: ApiKeyRecord) -> None:
         r = record

@@ -11,6 +11,7 @@ import orjson
 
 from cityioc.hub.models import StoredEntity
 from cityioc.store.geo_index import location_bbox
+from cityioc.store.names import LOCATION
 from cityioc.store.port import EntityQuery
 
 CHUNK = 500
@@ -48,55 +49,76 @@ def load(
     return found
 
 
-def save(
+def save_all(
     conn: sqlite3.Connection,
     tenant: str,
-    entity: StoredEntity,
-    previous: tuple[int, StoredEntity] | None,
+    upserts: Sequence[StoredEntity],
+    loaded: dict[str, tuple[int, StoredEntity]],
 ) -> None:
-    doc = orjson.dumps(entity.doc).decode()
-    types = orjson.dumps(entity.types).decode()
-    if previous is None:
-        cur = conn.execute(
-            "INSERT INTO entities (tenant, id, types, doc, created_at, modified_at, created_by,"
-            " modified_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                tenant,
-                entity.id,
-                types,
-                doc,
-                entity.created_at,
-                entity.modified_at,
-                entity.created_by,
-                entity.modified_by,
-            ),
-        )
-        rid = int(cur.lastrowid or 0)
-        old_types: list[str] = []
-        old_box = None
-    else:
+    """Insert new entities, update existing ones (one executemany), keep type and geo indexes."""
+    updates = []
+    for entity in upserts:
+        previous = loaded.get(entity.id)
+        if previous is None:
+            rid = _insert(conn, tenant, entity)
+            _index(conn, tenant, rid, entity, None)
+            continue
         rid, old = previous
-        conn.execute(
-            "UPDATE entities SET types = ?, doc = ?, modified_at = ?, modified_by = ?"
-            " WHERE rid = ?",
-            (types, doc, entity.modified_at, entity.modified_by, rid),
+        updates.append(
+            (
+                orjson.dumps(entity.types).decode(),
+                orjson.dumps(entity.doc).decode(),
+                entity.modified_at,
+                entity.modified_by,
+                rid,
+            )
         )
-        old_types = old.types
-        old_box = location_bbox(old)
-    if entity.types != old_types:
+        _index(conn, tenant, rid, entity, old)
+    conn.executemany(
+        "UPDATE entities SET types = ?, doc = ?, modified_at = ?, modified_by = ? WHERE rid = ?",
+        updates,
+    )
+
+
+def _insert(conn: sqlite3.Connection, tenant: str, entity: StoredEntity) -> int:
+    cur = conn.execute(
+        "INSERT INTO entities (tenant, id, types, doc, created_at, modified_at, created_by,"
+        " modified_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            tenant,
+            entity.id,
+            orjson.dumps(entity.types).decode(),
+            orjson.dumps(entity.doc).decode(),
+            entity.created_at,
+            entity.modified_at,
+            entity.created_by,
+            entity.modified_by,
+        ),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def _index(
+    conn: sqlite3.Connection, tenant: str, rid: int, entity: StoredEntity, old: StoredEntity | None
+) -> None:
+    """Keep ``entity_types`` and ``entity_geo`` in step, touching them only on change."""
+    if old is None or entity.types != old.types:
         conn.execute("DELETE FROM entity_types WHERE rid = ?", (rid,))
         conn.executemany(
             "INSERT OR IGNORE INTO entity_types (tenant, type, rid) VALUES (?, ?, ?)",
             [(tenant, t, rid) for t in entity.types],
         )
+    if old is not None and entity.doc.get(LOCATION) == old.doc.get(LOCATION):
+        return
     box = location_bbox(entity)
-    if box != old_box:
-        conn.execute("DELETE FROM entity_geo WHERE rid = ?", (rid,))
-        if box is not None:
-            conn.execute(
-                "INSERT INTO entity_geo (rid, minx, maxx, miny, maxy) VALUES (?, ?, ?, ?, ?)",
-                (rid, box[0], box[2], box[1], box[3]),
-            )
+    if old is not None and box == location_bbox(old):
+        return
+    conn.execute("DELETE FROM entity_geo WHERE rid = ?", (rid,))
+    if box is not None:
+        conn.execute(
+            "INSERT INTO entity_geo (rid, minx, maxx, miny, maxy) VALUES (?, ?, ?, ?, ?)",
+            (rid, box[0], box[2], box[1], box[3]),
+        )
 
 
 def delete(conn: sqlite3.Connection, rid: int) -> None:

@@ -1,8 +1,12 @@
-"""Time series in SQLite: samples clustered by (series, time) and rollups maintained per batch."""
+"""Time series in SQLite: appended to a small hot table, compacted into blocks (``compaction``).
+
+Readers see the union: blocks, then hot rows (a hot row wins over a block sample at the same
+time, because it was written later). Rollups hold the compacted samples; readers add the partials
+of the hot rows, so aggregates are exact at any moment.
+"""
 
 from __future__ import annotations
 
-import math
 import sqlite3
 from collections.abc import Collection, Sequence
 from typing import Any
@@ -11,22 +15,27 @@ import numpy as np
 import orjson
 
 from cityioc.hub.models import Sample
-from cityioc.store.port import ROLLUP_WIDTHS_MS, RollupData, SeriesData, SeriesKey
-from cityioc.store.rollups import partials
+from cityioc.store.codec import decode_block, encode_block, is_number, merge_samples
+from cityioc.store.port import RollupData, SeriesData, SeriesKey
+from cityioc.store.rollups import combine_rollups, partials
 from cityioc.store.sqlite.entities import chunks
 
 SeriesCacheKey = tuple[str, str, str, str]
+LOWEST = -(2**63)
+DAY_MS = 86_400_000
+HIGHEST = 2**63 - 1
 
 
 class SeriesIndex:
     """The writer's memory of series ids and their latest time, so the hot path needs no lookups.
 
-    Only the writer thread touches it; it is rebuilt lazily after a restart.
+    Only the writer thread touches it; after a restart it is rebuilt lazily from the tables.
     """
 
     def __init__(self) -> None:
         self.sid: dict[SeriesCacheKey, int] = {}
         self.last_t: dict[int, int] = {}
+        self.hot_rows = 0
 
     def resolve(self, conn: sqlite3.Connection, keys: Collection[SeriesCacheKey]) -> None:
         missing = [k for k in keys if k not in self.sid]
@@ -38,21 +47,24 @@ class SeriesIndex:
             missing,
         )
         for key in missing:
-            sid, last_t = conn.execute(
-                "SELECT sid, last_t FROM series WHERE tenant = ? AND entity_id = ? AND attr = ?"
-                " AND dataset_id = ?",
+            sid, compacted_to = conn.execute(
+                "SELECT sid, compacted_to FROM series WHERE tenant = ? AND entity_id = ?"
+                " AND attr = ? AND dataset_id = ?",
                 key,
             ).fetchone()
+            hot_max = conn.execute(
+                "SELECT max(t) FROM samples_hot WHERE sid = ?", (sid,)
+            ).fetchone()[0]
             self.sid[key] = sid
-            self.last_t[sid] = last_t
+            self.last_t[sid] = max(compacted_to, hot_max if hot_max is not None else LOWEST)
 
     def forget(self, tenant: str, entity_id: str) -> None:
         for key in [k for k in self.sid if k[0] == tenant and k[1] == entity_id]:
             self.last_t.pop(self.sid.pop(key), None)
 
 
-def _split(value: Any) -> tuple[float | None, str | None]:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+def split_value(value: Any) -> tuple[float | None, str | None]:
+    if is_number(value):
         return float(value), None
     return None, orjson.dumps(value).decode()
 
@@ -60,100 +72,44 @@ def _split(value: Any) -> tuple[float | None, str | None]:
 def write_samples(
     conn: sqlite3.Connection, index: SeriesIndex, tenant: str, samples: Sequence[Sample]
 ) -> int:
-    """Store samples once each (a repeated (series, time) replaces the value); rows written."""
+    """Append samples; a repeat of a hot (series, time) is dropped or replaces its value.
+
+    Repeats of already compacted samples are settled by the compactor, which merges them.
+    """
     if not samples:
         return 0
     index.resolve(conn, {(tenant, s.entity_id, s.attr, s.dataset_id) for s in samples})
     latest: dict[tuple[int, int], tuple[float | None, str | None]] = {}
     sid_of = index.sid
     for s in samples:
-        sid = sid_of[(tenant, s.entity_id, s.attr, s.dataset_id)]
-        latest[(sid, s.t)] = _split(s.value)
+        latest[(sid_of[(tenant, s.entity_id, s.attr, s.dataset_id)], s.t)] = split_value(s.value)
     last_t = index.last_t
-    late = [key for key in latest if key[1] <= last_t[key[0]]]
-    replaced: list[tuple[int, int]] = []
-    if late:
-        replaced = _drop_repeats(conn, latest, late)
-    rows = [(sid, t, v, j) for (sid, t), (v, j) in latest.items()]
-    conn.executemany("INSERT OR REPLACE INTO samples (sid, t, v, j) VALUES (?, ?, ?, ?)", rows)
-    _add_rollups(conn, rows, replaced)
-    moved: dict[int, int] = {}
+    for key in [k for k in latest if k[1] <= last_t[k[0]]]:
+        _settle_hot_repeat(conn, key, latest)
+    conn.executemany(
+        "INSERT INTO samples_hot (sid, t, v, j) VALUES (?, ?, ?, ?)",
+        [(sid, t, v, j) for (sid, t), (v, j) in latest.items()],
+    )
     for sid, t in latest:
-        if t > last_t[sid] and t > moved.get(sid, last_t[sid]):
-            moved[sid] = t
-    if moved:
-        conn.executemany(
-            "UPDATE series SET last_t = ? WHERE sid = ?", [(t, s) for s, t in moved.items()]
-        )
-        last_t.update(moved)
-    return len(rows)
+        last_t[sid] = max(last_t[sid], t)
+    index.hot_rows += len(latest)
+    return len(latest)
 
 
-def _drop_repeats(
+def _settle_hot_repeat(
     conn: sqlite3.Connection,
+    key: tuple[int, int],
     latest: dict[tuple[int, int], tuple[float | None, str | None]],
-    late: list[tuple[int, int]],
-) -> list[tuple[int, int]]:
-    """Remove exact repeats (redelivery) from ``latest``; return the keys whose value changes."""
-    replaced = []
-    for sid, t in late:
-        row = conn.execute("SELECT v, j FROM samples WHERE sid = ? AND t = ?", (sid, t)).fetchone()
-        if row is None:
-            continue
-        if _same(tuple(row), latest[(sid, t)]):
-            del latest[(sid, t)]
-        else:
-            replaced.append((sid, t))
-    return replaced
-
-
-def _same(old: tuple[Any, ...], new: tuple[float | None, str | None]) -> bool:
-    if old[1] is not None or new[1] is not None:
-        return bool(old[1] == new[1])
-    a, b = old[0], new[0]
-    return bool(
-        a == b
-        or (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b))
-    )
-
-
-def _add_rollups(
-    conn: sqlite3.Connection,
-    rows: list[tuple[int, int, float | None, str | None]],
-    replaced: list[tuple[int, int]],
 ) -> None:
-    replaced_set = set(replaced)
-    numeric = [
-        (sid, t, v) for sid, t, v, _ in rows if v is not None and (sid, t) not in replaced_set
-    ]
-    if numeric:
-        arr = np.array(numeric, dtype=np.float64)
-        sids = arr[:, 0].astype(np.int64)
-        times = arr[:, 1].astype(np.int64)
-        values = arr[:, 2]
-        for width in ROLLUP_WIDTHS_MS:
-            conn.executemany(
-                "INSERT INTO rollups (sid, width, bucket, n, sum, sumsq, mn, mx)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sid, width, bucket) DO UPDATE SET"
-                " n = n + excluded.n, sum = sum + excluded.sum, sumsq = sumsq + excluded.sumsq,"
-                " mn = min(mn, excluded.mn), mx = max(mx, excluded.mx)",
-                partials(sids, times, values, width).rows(width),
-            )
-    for sid, t in replaced:  # a corrected value: rebuild its buckets from the raw samples
-        for width in ROLLUP_WIDTHS_MS:
-            rebuild_rollup(conn, sid, width, (t // width) * width)
-
-
-def rebuild_rollup(conn: sqlite3.Connection, sid: int, width: int, bucket: int) -> None:
-    conn.execute(
-        "DELETE FROM rollups WHERE sid = ? AND width = ? AND bucket = ?", (sid, width, bucket)
-    )
-    conn.execute(
-        "INSERT INTO rollups (sid, width, bucket, n, sum, sumsq, mn, mx)"
-        " SELECT sid, ?, ?, count(v), sum(v), sum(v * v), min(v), max(v) FROM samples"
-        " WHERE sid = ? AND t >= ? AND t < ? AND v IS NOT NULL GROUP BY sid",
-        (width, bucket, sid, bucket, bucket + width),
-    )
+    row = conn.execute(
+        "SELECT rowid, v, j FROM samples_hot WHERE sid = ? AND t = ? ORDER BY rowid DESC LIMIT 1",
+        key,
+    ).fetchone()
+    if row is None:
+        return  # maybe in a block: the compactor merges it
+    new = latest.pop(key)
+    if (row[1], row[2]) != new:
+        conn.execute("UPDATE samples_hot SET v = ?, j = ? WHERE rowid = ?", (*new, row[0]))
 
 
 def series_ids(
@@ -171,6 +127,46 @@ def series_ids(
     return found
 
 
+def hot_rows(conn: sqlite3.Connection, sid: int, lo: int, hi: int) -> tuple[np.ndarray, list[Any]]:
+    rows = conn.execute(
+        "SELECT t, v, j FROM samples_hot WHERE sid = ? AND t >= ? AND t < ? ORDER BY t, rowid",
+        (sid, lo, hi),
+    ).fetchall()
+    times = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    return times, [r[1] if r[2] is None else orjson.loads(r[2]) for r in rows]
+
+
+def block_samples(
+    conn: sqlite3.Connection, sid: int, lo: int, hi: int
+) -> tuple[np.ndarray, list[Any]]:
+    times: list[np.ndarray] = []
+    values: list[Any] = []
+    for (data,) in conn.execute(
+        "SELECT data FROM sample_blocks WHERE sid = ? AND t1 >= ? AND t0 < ? ORDER BY t0",
+        (sid, lo, hi),
+    ):
+        block = decode_block(data)
+        times.append(block.times)
+        values += block.to_list()
+    return (np.concatenate(times) if times else np.empty(0, dtype=np.int64)), values
+
+
+def read_one(
+    conn: sqlite3.Connection, sid: int, start: int | None, end: int | None, last_n: int | None
+) -> SeriesData:
+    lo = start if start is not None else LOWEST
+    hi = end if end is not None else HIGHEST
+    bt, bv = block_samples(conn, sid, lo, hi)
+    ht, hv = hot_rows(conn, sid, lo, hi)
+    times, values = merge_samples(bt, bv, ht, hv)
+    t = np.asarray(times, dtype=np.int64)
+    keep = (t >= lo) & (t < hi)
+    t, vals = t[keep], [v for v, k in zip(values, keep.tolist(), strict=True) if k]
+    if last_n is not None:
+        t, vals = t[-last_n:], vals[-last_n:] if last_n else []
+    return SeriesData(t, vals)
+
+
 def read(
     conn: sqlite3.Connection,
     tenant: str,
@@ -179,26 +175,10 @@ def read(
     end: int | None,
     last_n: int | None,
 ) -> dict[SeriesKey, SeriesData]:
-    out = {}
-    lo = start if start is not None else -(2**63)
-    hi = end if end is not None else 2**63 - 1
-    for key, sid in series_ids(conn, tenant, keys).items():
-        if last_n is not None:
-            rows = conn.execute(
-                "SELECT t, v, j FROM samples WHERE sid = ? AND t >= ? AND t < ?"
-                " ORDER BY t DESC LIMIT ?",
-                (sid, lo, hi, last_n),
-            ).fetchall()
-            rows.reverse()
-        else:
-            rows = conn.execute(
-                "SELECT t, v, j FROM samples WHERE sid = ? AND t >= ? AND t < ? ORDER BY t",
-                (sid, lo, hi),
-            ).fetchall()
-        times = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        values = [r[1] if r[2] is None else orjson.loads(r[2]) for r in rows]
-        out[key] = SeriesData(times, values)
-    return out
+    return {
+        key: read_one(conn, sid, start, end, last_n)
+        for key, sid in series_ids(conn, tenant, keys).items()
+    }
 
 
 def series_of(conn: sqlite3.Connection, tenant: str, entity_id: str) -> list[SeriesKey]:
@@ -212,16 +192,23 @@ def series_of(conn: sqlite3.Connection, tenant: str, entity_id: str) -> list[Ser
 
 
 def extent(conn: sqlite3.Connection, tenant: str, key: SeriesKey) -> tuple[int, int] | None:
-    """First and last sample time of a series (two index probes, no scan)."""
+    """First and last sample time of a series (index probes, no scan)."""
     ids = series_ids(conn, tenant, [key])
     if key not in ids:
         return None
     sid = ids[key]
-    first = conn.execute("SELECT min(t) FROM samples WHERE sid = ?", (sid,)).fetchone()[0]
-    if first is None:
-        return None
-    last = conn.execute("SELECT max(t) FROM samples WHERE sid = ?", (sid,)).fetchone()[0]
-    return int(first), int(last)
+    firsts, lasts = [], []
+    row = conn.execute(
+        "SELECT min(t0), max(t1) FROM sample_blocks WHERE sid = ?", (sid,)
+    ).fetchone()
+    if row[0] is not None:
+        firsts.append(row[0])
+        lasts.append(row[1])
+    row = conn.execute("SELECT min(t), max(t) FROM samples_hot WHERE sid = ?", (sid,)).fetchone()
+    if row[0] is not None:
+        firsts.append(row[0])
+        lasts.append(row[1])
+    return (int(min(firsts)), int(max(lasts))) if firsts else None
 
 
 def read_rollups(
@@ -232,19 +219,49 @@ def read_rollups(
     start: int | None,
     end: int | None,
 ) -> RollupData:
+    """Stored rollups plus the partials of hot samples, exact at any moment.
+
+    Hot samples at or before the series' compacted horizon may repeat or correct compacted ones:
+    the days they touch are aggregated from the merged raw samples instead.
+    """
+    empty = _rollup_data([])
     ids = series_ids(conn, tenant, [key])
-    rows: list[tuple[Any, ...]] = []
-    if key in ids:
-        rows = conn.execute(
-            "SELECT bucket, n, sum, sumsq, mn, mx FROM rollups WHERE sid = ? AND width = ?"
-            " AND bucket >= ? AND bucket < ? ORDER BY bucket",
-            (
-                ids[key],
-                width,
-                start if start is not None else -(2**63),
-                end if end is not None else 2**63 - 1,
-            ),
-        ).fetchall()
+    if key not in ids:
+        return empty
+    sid = ids[key]
+    lo = (start // width) * width if start is not None else LOWEST
+    hi = end if end is not None else HIGHEST
+    stored = conn.execute(
+        "SELECT bucket, n, sum, sumsq, mn, mx FROM rollups WHERE sid = ? AND width = ?"
+        " AND bucket >= ? AND bucket < ? ORDER BY bucket",
+        (sid, width, lo, hi),
+    ).fetchall()
+    ht, hv = hot_rows(conn, sid, lo, hi)
+    horizon = conn.execute("SELECT compacted_to FROM series WHERE sid = ?", (sid,)).fetchone()[0]
+    late = ht <= horizon
+    if late.any():
+        span_lo = int(ht[late].min()) // DAY_MS * DAY_MS
+        span_hi = (int(ht[late].max()) // DAY_MS + 1) * DAY_MS
+        stored = [r for r in stored if not span_lo <= r[0] < span_hi]
+        merged = read_one(conn, sid, max(span_lo, lo), min(span_hi, hi), None)
+        outside = (ht < span_lo) | (ht >= span_hi)
+        ht = np.concatenate([merged.times, ht[outside]])
+        hv = merged.values + [v for v, k in zip(hv, outside.tolist(), strict=True) if k]
+    result = _rollup_data(stored)
+    numeric = [(t, v) for t, v in zip(ht.tolist(), hv, strict=True) if is_number(v)]
+    if not numeric:
+        return result
+    arr = np.array(numeric, dtype=np.float64)
+    one = np.zeros(len(arr), dtype=np.int64)
+    hot = partials(one, arr[:, 0].astype(np.int64), arr[:, 1], width)
+    keep = (hot.bucket >= lo) & (hot.bucket < hi)
+    extra = RollupData(
+        hot.bucket[keep], hot.n[keep], hot.sum[keep], hot.sumsq[keep], hot.mn[keep], hot.mx[keep]
+    )
+    return combine_rollups(result, extra)
+
+
+def _rollup_data(rows: list[tuple[Any, ...]]) -> RollupData:
     cols = list(zip(*rows, strict=True)) if rows else [()] * 6
     return RollupData(
         buckets=np.array(cols[0], dtype=np.int64),
@@ -266,7 +283,34 @@ def delete(conn: sqlite3.Connection, tenant: str, entity_id: str, attr: str | No
     removed = 0
     for part in chunks(sids):
         marks = ",".join("?" * len(part))
-        removed += conn.execute(f"DELETE FROM samples WHERE sid IN ({marks})", part).rowcount
-        conn.execute(f"DELETE FROM rollups WHERE sid IN ({marks})", part)
-        conn.execute(f"DELETE FROM series WHERE sid IN ({marks})", part)
-    return removed
+        removed += conn.execute(
+            f"SELECT coalesce(sum(n), 0) FROM sample_blocks WHERE sid IN ({marks})", part
+        ).fetchone()[0]
+        removed += conn.execute(f"DELETE FROM samples_hot WHERE sid IN ({marks})", part).rowcount
+        for table in ("sample_blocks", "rollups", "series"):
+            conn.execute(f"DELETE FROM {table} WHERE sid IN ({marks})", part)
+    return int(removed)
+
+
+def purge_before(conn: sqlite3.Connection, cutoff: int) -> int:
+    """Drop raw samples older than ``cutoff``; rollups stay. Blocks that straddle it are cut."""
+    removed = conn.execute(
+        "SELECT coalesce(sum(n), 0) FROM sample_blocks WHERE t1 < ?", (cutoff,)
+    ).fetchone()[0]
+    conn.execute("DELETE FROM sample_blocks WHERE t1 < ?", (cutoff,))
+    straddling = conn.execute(
+        "SELECT sid, t0, data FROM sample_blocks WHERE t0 < ? AND t1 >= ?", (cutoff, cutoff)
+    ).fetchall()
+    for sid, t0, data in straddling:
+        block = decode_block(data)
+        keep = block.times >= cutoff
+        values = [v for v, k in zip(block.to_list(), keep.tolist(), strict=True) if k]
+        times = block.times[keep]
+        conn.execute("DELETE FROM sample_blocks WHERE sid = ? AND t0 = ?", (sid, t0))
+        conn.execute(
+            "INSERT INTO sample_blocks (sid, t0, t1, n, data) VALUES (?, ?, ?, ?, ?)",
+            (sid, int(times[0]), int(times[-1]), len(times), encode_block(times, values)),
+        )
+        removed += len(block.times) - len(times)
+    removed += conn.execute("DELETE FROM samples_hot WHERE t < ?", (cutoff,)).rowcount
+    return int(removed)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import sqlite3
+import time
 from collections.abc import Collection
 from pathlib import Path
 
@@ -21,8 +24,13 @@ from cityioc.store.port import (
     SeriesKey,
     StoreStats,
 )
-from cityioc.store.sqlite import entities, series
+from cityioc.store.sqlite import compaction, entities, series
 from cityioc.store.sqlite.engine import SqliteEngine
+
+log = logging.getLogger(__name__)
+# Compact when this many samples are hot, or when the oldest hot sample waited this long.
+COMPACT_ROWS = 300_000
+COMPACT_EVERY_S = 30.0
 
 
 def _register_functions(conn: sqlite3.Connection) -> None:
@@ -39,13 +47,41 @@ class SqliteStore:
         self.clock = clock or SystemClock()
         self.engine = SqliteEngine(self.path, synchronous=synchronous, setup=_register_functions)
         self._series = series.SeriesIndex()
+        self._compactor: asyncio.Task[None] | None = None
+        self._last_compaction = time.monotonic()
 
     async def open(self) -> None:
         self.engine.start()
         await self.migrate()
+        self._series.hot_rows = await self.engine.read(
+            lambda c: int(c.execute("SELECT count(*) FROM samples_hot").fetchone()[0])
+        )
+        self._compactor = asyncio.create_task(self._compact_forever())
 
     async def close(self) -> None:
+        if self._compactor is not None:
+            self._compactor.cancel()
+            await asyncio.gather(self._compactor, return_exceptions=True)
         await self.engine.close()
+
+    async def compact(self) -> int:
+        """Move every hot sample into blocks and rollups now (it also happens by itself)."""
+        self._last_compaction = time.monotonic()
+        return await self.engine.write(lambda c: compaction.compact(c, self._series))
+
+    async def _compact_forever(self) -> None:
+        failing = False
+        while True:
+            await asyncio.sleep(0.5)
+            due = time.monotonic() - self._last_compaction >= COMPACT_EVERY_S
+            if self._series.hot_rows >= COMPACT_ROWS or (due and self._series.hot_rows):
+                try:
+                    await self.compact()
+                    failing = False
+                except Exception:  # logged once; the hot rows stay and are retried
+                    if not failing:
+                        log.exception("compaction failed; will retry")
+                    failing = True
 
     async def migrate(self) -> list[int]:
         return await self.engine.write(self._migrate)
@@ -83,8 +119,7 @@ class SqliteStore:
         def job(conn: sqlite3.Connection) -> Mutation:
             loaded = entities.load(conn, tenant, ids)
             mutation = decide({eid: pair[1] for eid, pair in loaded.items()})
-            for entity in mutation.upserts:
-                entities.save(conn, tenant, entity, loaded.get(entity.id))
+            entities.save_all(conn, tenant, mutation.upserts, loaded)
             for eid in mutation.deletes:
                 if eid in loaded:
                     entities.delete(conn, loaded[eid][0])
@@ -170,9 +205,11 @@ class SqliteStore:
         return await self.engine.write(job)
 
     async def purge_raw_before(self, cutoff_ms: int) -> int:
-        return await self.engine.write(
-            lambda c: c.execute("DELETE FROM samples WHERE t < ?", (cutoff_ms,)).rowcount
-        )
+        def job(conn: sqlite3.Connection) -> int:
+            compaction.compact(conn, self._series)  # roll up what is hot before dropping raw data
+            return series.purge_before(conn, cutoff_ms)
+
+        return await self.engine.write(job)
 
     async def put_api_key(self, record: ApiKeyRecord) -> None:
         await self.engine.write(
@@ -238,7 +275,10 @@ class SqliteStore:
             return StoreStats(
                 entities=c.execute("SELECT count(*) FROM entities").fetchone()[0],
                 series=c.execute("SELECT count(*) FROM series").fetchone()[0],
-                samples=c.execute("SELECT count(*) FROM samples").fetchone()[0],
+                samples=c.execute(
+                    "SELECT (SELECT coalesce(sum(n), 0) FROM sample_blocks)"
+                    " + (SELECT count(*) FROM samples_hot)"
+                ).fetchone()[0],
                 extra={
                     "commits": float(self.engine.commits),
                     "writes_committed": float(self.engine.jobs_committed),

@@ -23,28 +23,39 @@ CREATE TABLE entity_types (
 -- Bounding box of each entity's `location`, for geo-query prefiltering.
 CREATE VIRTUAL TABLE entity_geo USING rtree (rid, minx, maxx, miny, maxy);
 
--- A time series per (entity, attribute, datasetId).
+-- A time series per (entity, attribute, datasetId). compacted_to: the last time held in blocks.
 CREATE TABLE series (
     sid INTEGER PRIMARY KEY,
     tenant TEXT NOT NULL,
     entity_id TEXT NOT NULL,
     attr TEXT NOT NULL,
     dataset_id TEXT NOT NULL DEFAULT '',
-    last_t INTEGER NOT NULL DEFAULT -9223372036854775808,
+    compacted_to INTEGER NOT NULL DEFAULT -9223372036854775808,
     UNIQUE (tenant, entity_id, attr, dataset_id)
 );
 
--- Raw samples, clustered by (series, time): the table is its own index.
--- Numbers go in v (SQLite stores integral reals as small integers), anything else as JSON in j.
-CREATE TABLE samples (
+-- Recent samples, appended as they arrive (a small table: the compactor empties it every few
+-- seconds). Numbers go in v (integral reals are stored as small integers), other JSON in j.
+CREATE TABLE samples_hot (
     sid INTEGER NOT NULL,
     t INTEGER NOT NULL,
     v REAL,
-    j TEXT,
-    PRIMARY KEY (sid, t)
+    j TEXT
+);
+CREATE INDEX samples_hot_series ON samples_hot (sid, t);
+
+-- Compacted samples: one row per series per block of up to ~1,000 samples (store/codec.py).
+CREATE TABLE sample_blocks (
+    sid INTEGER NOT NULL,
+    t0 INTEGER NOT NULL,
+    t1 INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (sid, t0)
 ) WITHOUT ROWID;
 
--- Partial aggregates of numeric samples per clock-aligned bucket (width: 60000, 3600000, 86400000 ms).
+-- Partial aggregates of numeric compacted samples per clock-aligned bucket
+-- (width: 60000, 3600000, 86400000 ms); readers add the partials of the hot samples.
 CREATE TABLE rollups (
     sid INTEGER NOT NULL,
     width INTEGER NOT NULL,

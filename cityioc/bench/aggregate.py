@@ -1,0 +1,4 @@
+"""stub"""
+NAME = "aggregate"
+def run(ctx):
+    raise NotImplementedError

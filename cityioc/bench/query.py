@@ -1,0 +1,4 @@
+"""stub"""
+NAME = "query"
+def run(ctx):
+    raise NotImplementedError

@@ -1,0 +1,199 @@
+"""Moves hot samples into compressed blocks and rolls them up: the LSM step of the SQLite store.
+
+Appending to a small hot table keeps ingestion cheap (few pages touched per commit, however many
+series a batch spans); compacting every few seconds touches each active series' tail block once
+instead of once per batch, and stores a few bytes per sample instead of ~30. The work is batched
+across series: one query for the series' horizons and tail blocks, one vectorised rollup pass.
+
+In-order data (the common case) extends each series' tail block and adds its partials to the
+rollups. Late data (at or before what a series already holds in blocks) is merged with the blocks
+of the days it touches and the rollups of those days are recomputed from the merged samples, so
+repeats are stored once and corrections replace the old value everywhere.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import orjson
+
+from cityioc.store.codec import decode_block, encode_block, is_number, merge_samples
+from cityioc.store.port import ROLLUP_WIDTHS_MS
+from cityioc.store.rollups import partials
+from cityioc.store.sqlite.entities import chunks
+from cityioc.store.sqlite.series import DAY_MS, LOWEST, SeriesIndex, block_samples
+
+BLOCK_SIZE = 1024  # samples per full block
+_UPSERT_ROLLUP = (
+    "INSERT INTO rollups (sid, width, bucket, n, sum, sumsq, mn, mx)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sid, width, bucket) DO UPDATE SET"
+    " n = n + excluded.n, sum = sum + excluded.sum, sumsq = sumsq + excluded.sumsq,"
+    " mn = min(mn, excluded.mn), mx = max(mx, excluded.mx)"
+)
+
+
+def compact(conn: sqlite3.Connection, index: SeriesIndex) -> int:
+    """Compact every hot sample; returns how many were moved. Runs inside a write transaction."""
+    rows = conn.execute("SELECT sid, t, v, j FROM samples_hot ORDER BY sid, t, rowid").fetchall()
+    if not rows:
+        return 0
+    conn.execute("DELETE FROM samples_hot")
+    index.hot_rows = 0
+    hot = _HotRows(rows)
+    groups = hot.groups()
+    horizons = _horizons(conn, [sid for sid, _, _ in groups])
+    tails = _tails(conn, [sid for sid, _, _ in groups])
+    blocks: list[tuple[int, int, int, int, bytes]] = []
+    dropped_tails: list[tuple[int, int]] = []
+    appended = np.zeros(len(hot.sids), dtype=bool)
+    moved: list[tuple[int, int]] = []
+    for sid, lo, hi in groups:
+        horizon = horizons.get(sid)
+        if horizon is None:
+            continue  # the series was deleted meanwhile
+        times, values = hot.times[lo:hi], hot.values(lo, hi)
+        moved.append((int(times[-1]), sid))
+        if horizon != LOWEST and times[0] <= horizon:
+            _merge_late(conn, sid, times, _as_list(values))
+            continue
+        appended[lo:hi] = True
+        tail = tails.get(sid)
+        if tail is not None and tail[1] < BLOCK_SIZE:
+            old = decode_block(tail[2])
+            dropped_tails.append((sid, tail[0]))
+            times = np.concatenate([old.times, times])
+            values = _concat(old.values, values)
+        blocks += _blocks(sid, times, values)
+    conn.executemany("DELETE FROM sample_blocks WHERE sid = ? AND t0 = ?", dropped_tails)
+    conn.executemany(
+        "INSERT INTO sample_blocks (sid, t0, t1, n, data) VALUES (?, ?, ?, ?, ?)", blocks
+    )
+    numeric = appended & hot.numeric
+    _add_rollups(conn, hot.sids[numeric], hot.times[numeric], hot.v[numeric])
+    conn.executemany("UPDATE series SET compacted_to = max(compacted_to, ?) WHERE sid = ?", moved)
+    return len(rows)
+
+
+class _HotRows:
+    """Hot rows (sorted by sid, t, rowid) as arrays, one row per (sid, t): the last write wins."""
+
+    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+        n = len(rows)
+        sids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)
+        times = np.fromiter((r[1] for r in rows), dtype=np.int64, count=n)
+        last = np.ones(n, dtype=bool)
+        last[:-1] = (sids[1:] != sids[:-1]) | (times[1:] != times[:-1])
+        keep = np.flatnonzero(last)
+        self.sids, self.times = sids[keep], times[keep]
+        kept = [rows[i] for i in keep.tolist()]
+        self.numeric = np.fromiter((r[3] is None for r in kept), dtype=bool, count=len(kept))
+        self.v = np.fromiter(
+            (r[2] if r[3] is None else np.nan for r in kept), dtype=np.float64, count=len(kept)
+        )
+        self._json = {i: r[3] for i, r in enumerate(kept) if r[3] is not None}
+
+    def groups(self) -> list[tuple[int, int, int]]:
+        """(sid, start, end) of each series' run."""
+        bounds = [
+            0,
+            *(np.flatnonzero(self.sids[1:] != self.sids[:-1]) + 1).tolist(),
+            len(self.sids),
+        ]
+        return [(int(self.sids[a]), a, b) for a, b in itertools.pairwise(bounds)]
+
+    def values(self, lo: int, hi: int) -> np.ndarray | list[Any]:
+        """Float64 when the run is all numbers (the codec's fast path), else Python values."""
+        if self.numeric[lo:hi].all():
+            return self.v[lo:hi]
+        return [
+            float(self.v[i]) if self.numeric[i] else orjson.loads(self._json[i])
+            for i in range(lo, hi)
+        ]
+
+
+def _as_list(values: np.ndarray | list[Any]) -> list[Any]:
+    return values.tolist() if isinstance(values, np.ndarray) else values
+
+
+def _concat(a: np.ndarray | list[Any], b: np.ndarray | list[Any]) -> np.ndarray | list[Any]:
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        return np.concatenate([a, b])
+    return _as_list(a) + _as_list(b)
+
+
+def _horizons(conn: sqlite3.Connection, sids: Sequence[int]) -> dict[int, int]:
+    found: dict[int, int] = {}
+    for part in chunks(list(sids)):
+        marks = ",".join("?" * len(part))
+        found.update(
+            conn.execute(f"SELECT sid, compacted_to FROM series WHERE sid IN ({marks})", part)
+        )
+    return found
+
+
+def _tails(conn: sqlite3.Connection, sids: Sequence[int]) -> dict[int, tuple[int, int, bytes]]:
+    found: dict[int, tuple[int, int, bytes]] = {}
+    for part in chunks(list(sids)):
+        marks = ",".join("?" * len(part))
+        for sid, t0, n, data in conn.execute(
+            "SELECT b.sid, b.t0, b.n, b.data FROM sample_blocks b JOIN (SELECT sid, max(t0) AS t0"
+            f" FROM sample_blocks WHERE sid IN ({marks}) GROUP BY sid) m USING (sid, t0)",
+            part,
+        ):
+            found[sid] = (t0, n, data)
+    return found
+
+
+def _blocks(
+    sid: int, times: np.ndarray, values: np.ndarray | list[Any]
+) -> list[tuple[int, int, int, int, bytes]]:
+    out = []
+    for lo in range(0, len(times), BLOCK_SIZE):
+        t = times[lo : lo + BLOCK_SIZE]
+        out.append(
+            (sid, int(t[0]), int(t[-1]), len(t), encode_block(t, values[lo : lo + BLOCK_SIZE]))
+        )
+    return out
+
+
+def _numeric(times: np.ndarray, values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    mask = np.fromiter((is_number(v) for v in values), dtype=bool, count=len(values))
+    v = np.array([x for x, m in zip(values, mask.tolist(), strict=True) if m], dtype=np.float64)
+    return times[mask], v
+
+
+def _add_rollups(
+    conn: sqlite3.Connection, sids: np.ndarray, times: np.ndarray, values: np.ndarray
+) -> None:
+    if len(times) == 0:
+        return
+    for width in ROLLUP_WIDTHS_MS:
+        conn.executemany(_UPSERT_ROLLUP, partials(sids, times, values, width).rows(width))
+
+
+def _merge_late(conn: sqlite3.Connection, sid: int, times: np.ndarray, values: list[Any]) -> None:
+    span_lo = int(times[0]) // DAY_MS * DAY_MS
+    span_hi = (int(times[-1]) // DAY_MS + 1) * DAY_MS
+    old_t, old_v = block_samples(conn, sid, span_lo, span_hi)
+    conn.execute(
+        "DELETE FROM sample_blocks WHERE sid = ? AND t1 >= ? AND t0 < ?", (sid, span_lo, span_hi)
+    )
+    merged_t, merged = merge_samples(old_t, old_v, times, values)
+    merged_v = list(merged)
+    conn.executemany(
+        "INSERT INTO sample_blocks (sid, t0, t1, n, data) VALUES (?, ?, ?, ?, ?)",
+        _blocks(sid, merged_t, merged_v),
+    )
+    # Recompute whole days: every minute, hour and day bucket in the span is fully covered.
+    conn.execute(
+        "DELETE FROM rollups WHERE sid = ? AND bucket >= ? AND bucket < ?", (sid, span_lo, span_hi)
+    )
+    inside = (merged_t >= span_lo) & (merged_t < span_hi)
+    t, v = _numeric(
+        merged_t[inside], [x for x, k in zip(merged_v, inside.tolist(), strict=True) if k]
+    )
+    _add_rollups(conn, np.full(len(t), sid, dtype=np.int64), t, v)
