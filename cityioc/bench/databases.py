@@ -8,6 +8,7 @@ timed SQL.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import sqlite3
@@ -22,6 +23,9 @@ from typing import Any, Protocol
 import numpy as np
 
 from cityioc.bench.readings import RawBatch
+from cityioc.core.clock import SystemClock
+from cityioc.store.factory import make_store
+from cityioc.store.port import SeriesKey
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "CITYIOC_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -45,10 +49,11 @@ class Database(Protocol):
     url: str
     workdir: Path
 
-    def table_bytes(self, tables: Sequence[str]) -> dict[str, int]: ...
-    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
+    def table_bytes(self) -> dict[str, int]: ...
+    def row(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None: ...
     def timed(self, sql: str, params: Sequence[Any], times: int) -> list[float]: ...
     def raw_append(self, batches: Sequence[RawBatch], max_seconds: float) -> RawAppend: ...
+    def settle(self, max_seconds: float) -> float: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,28 +126,37 @@ class SqliteDatabase:
 
         return connect(path or self.path)  # the store's own pragmas: WAL, synchronous=FULL
 
-    def table_bytes(self, tables: Sequence[str]) -> dict[str, int]:
-        """Pages of each table and of its indexes, from the ``dbstat`` virtual table."""
+    def table_bytes(self) -> dict[str, int]:
+        """Bytes of each table with its indexes: the pages ``dbstat`` counts per table."""
         conn = self._connect()
         try:
-            marks = ",".join("?" * len(tables))
             rows = conn.execute(
                 "SELECT s.tbl_name, sum(d.pgsize) FROM dbstat d JOIN sqlite_schema s"
-                f" ON d.name = s.name WHERE s.tbl_name IN ({marks}) GROUP BY s.tbl_name",
-                list(tables),
+                " ON d.name = s.name GROUP BY s.tbl_name"
             ).fetchall()
         finally:
             conn.close()
-        found = {name: int(size) for name, size in rows}
-        return {t: found.get(t, 0) for t in tables}
+        return {name: int(size) for name, size in rows}
 
-    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+    def row(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         conn = self._connect()
         try:
-            row = conn.execute(sql, list(params)).fetchone()
+            found = conn.execute(sql, list(params)).fetchone()
         finally:
             conn.close()
-        return row[0] if row else None
+        return tuple(found) if found is not None else None
+
+    def settle(self, max_seconds: float) -> float:
+        """Wait until the store has compacted its hot samples (if its layout has them)."""
+        started = time.monotonic()
+        if not self.row("SELECT 1 FROM sqlite_schema WHERE name = 'samples_hot'"):
+            return 0.0
+        while time.monotonic() - started < max_seconds:
+            found = self.row("SELECT count(*) FROM samples_hot")
+            if found is not None and found[0] == 0:
+                break
+            time.sleep(0.5)
+        return time.monotonic() - started
 
     def timed(self, sql: str, params: Sequence[Any], times: int) -> list[float]:
         conn = self._connect()
@@ -177,7 +191,7 @@ class SqliteDatabase:
             seconds = time.perf_counter() - started
         finally:
             conn.close()
-        size = SqliteDatabase(path, self.workdir).table_bytes([RAW_TABLE])[RAW_TABLE]
+        size = SqliteDatabase(path, self.workdir).table_bytes()[RAW_TABLE]
         return RawAppend(rows, seconds, size)
 
 
@@ -193,18 +207,26 @@ class PostgresDatabase:
 
         return psycopg.connect(self.url, autocommit=True, connect_timeout=5)
 
-    def table_bytes(self, tables: Sequence[str]) -> dict[str, int]:
-        """``pg_total_relation_size``: heap, indexes and TOAST."""
+    def table_bytes(self) -> dict[str, int]:
+        """``pg_total_relation_size`` of each table: heap, indexes and TOAST."""
         with self._connect() as conn:
-            return {
-                t: int(conn.execute("SELECT pg_total_relation_size(%s)", (t,)).fetchone()[0])
-                for t in tables
-            }
+            rows = conn.execute(
+                "SELECT tablename, pg_total_relation_size(quote_ident(tablename))"
+                " FROM pg_tables WHERE schemaname = 'public'"
+            ).fetchall()
+            return {name: int(size) for name, size in rows}
 
-    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+    def row(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         with self._connect() as conn:
-            row = conn.execute(sql.replace("?", "%s"), list(params)).fetchone()
-            return row[0] if row else None
+            found = conn.execute(sql.replace("?", "%s"), list(params)).fetchone()
+            return tuple(found) if found is not None else None
+
+    def settle(self, max_seconds: float) -> float:
+        """Refresh planner statistics, as autovacuum would have for data this old."""
+        started = time.monotonic()
+        with self._connect() as conn:
+            conn.execute("ANALYZE")
+        return time.monotonic() - started
 
     def timed(self, sql: str, params: Sequence[Any], times: int) -> list[float]:
         query = sql.replace("?", "%s")
@@ -233,7 +255,7 @@ class PostgresDatabase:
                 if time.perf_counter() - started > max_seconds:
                     break
             seconds = time.perf_counter() - started
-        size = self.table_bytes([RAW_TABLE])[RAW_TABLE]
+        size = self.table_bytes()[RAW_TABLE]
         return RawAppend(rows, seconds, size)
 
 
@@ -258,3 +280,38 @@ def _copy_binary(batch: RawBatch) -> bytes:
     rows["sid"], rows["t"], rows["v"] = batch.sid, batch.t, batch.v
     header = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
     return header + rows.tobytes() + (-1).to_bytes(2, "big", signed=True)
+
+
+def raw_scan(db: Database, entity_id: str, times: int) -> tuple[str, list[float]]:
+    """Latencies of a full scan of one series' raw samples, the way its layout allows.
+
+    With a row per sample (a ``samples`` table): ``SELECT avg(v) … WHERE sid = ?`` in SQL. With
+    samples in encoded blocks there is no SQL for it: the store reads every raw sample of the
+    series (``Store.read_series`` over all time) and numpy takes the mean.
+    """
+    found = db.row("SELECT sid, tenant, attr, dataset_id FROM series WHERE entity_id = ?", [entity_id])
+    if found is None:
+        raise RuntimeError(f"no series of {entity_id} in the database")
+    sid, tenant, attr, dataset = found
+    if "samples" in db.table_bytes():
+        sql = "SELECT avg(v) FROM samples WHERE sid = ?"
+        return "SQL `avg(v)` over the series' rows", db.timed(sql, [sid], times)
+    key = SeriesKey(entity_id, attr, dataset)
+    return "`Store.read_series` of all raw samples + mean", asyncio.run(
+        _store_scan(db.url, tenant, key, times)
+    )
+
+
+async def _store_scan(url: str, tenant: str, key: SeriesKey, times: int) -> list[float]:
+    store = make_store(url, SystemClock())
+    await store.open()
+    try:
+        out = []
+        for _ in range(times):
+            started = time.perf_counter()
+            data = (await store.read_series(tenant, [key], None, None))[key]
+            float(np.mean(np.asarray(data.values, dtype=np.float64)))
+            out.append(time.perf_counter() - started)
+        return out
+    finally:
+        await store.close()

@@ -12,7 +12,7 @@ from cityioc.bench.databases import Backend
 from cityioc.bench.loadgen import LoadResult, Request, run_load
 from cityioc.bench.readings import RawBatch, SeriesPlan
 from cityioc.bench.report import Row, Section, Target
-from cityioc.bench.server import Server
+from cityioc.bench.server import Server, metric
 
 NAME = "ingest"
 TITLE = "HTTP bulk ingest"
@@ -84,6 +84,8 @@ def _measure(ctx: Context, backend: Backend, section: Section) -> Row:
                 limit=limit,
             )
             row.figure = load.rate
+            with server.client() as http:
+                stored = int(metric(http, "cityioc_samples_written_total") or 0)
             replay = IngestWorkload(s.ingest_entities, s.ingest_batch, first_batch=limit)
             profile = ctx.profile(
                 row.missed(),
@@ -94,7 +96,6 @@ def _measure(ctx: Context, backend: Backend, section: Section) -> Row:
                     duration=s.profile_seconds, limit=limit,
                 ),
             )
-        stored = int(db.scalar("SELECT count(*) FROM samples"))
     if profile is not None:
         section.profiles.append(profile)
     section.details.append(_detail(backend.name, load, stored, raw.rows))
@@ -108,7 +109,7 @@ def _detail(backend: str, load: LoadResult, stored: int, raw_rows: int) -> str:
     return (
         f"{backend}: {load.requests:,} requests ({load.requests / load.seconds:,.1f}/s), request"
         f" latency p50 {np.percentile(lat, 50):,.0f} ms, p95 {np.percentile(lat, 95):,.0f} ms;"
-        f" {stored:,} samples stored in all (warm-up included); raw reference over"
+        f" {stored:,} samples written in all (warm-up included); raw reference over"
         f" {raw_rows:,} rows"
     )
 

@@ -76,6 +76,14 @@ class Http:
     def close(self) -> None:
         self._conn.close()
 
+    def __enter__(self) -> Http:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, err: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
 
 class Server:
     """``python -m cityioc.cli serve`` on a free port, ready when ``/readyz`` answers 200."""

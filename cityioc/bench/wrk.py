@@ -77,7 +77,7 @@ def run_wrk(
 ) -> WrkResult:
     path = workdir / "bench.lua"
     path.write_text(script + _DONE)
-    command = [binary, "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s"]
+    command = [binary, "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(seconds))}s"]
     command += ["--timeout", "30s", "-s", str(path), f"http://{HOST}:{port}/", "--", *args]
     done = subprocess.run(command, capture_output=True, timeout=seconds + 120, check=False)
     text = done.stdout.decode(errors="replace")

@@ -172,4 +172,4 @@ async def _from_raw(
     values: Any = data.values
     if values and all(type(v) is float for v in values):
         values = np.asarray(values, dtype=np.float64)
-    return aggregate_samples(data.times, values, list(buckets), methods)
+    return aggregate_samples(data.times, values, buckets, methods)

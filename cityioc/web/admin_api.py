@@ -59,8 +59,16 @@ async def revoke_key(request: Request, key_id: str) -> Response:
 @router.get("/audit", summary="Audit trail of one subject (an entity id, a key id …)")
 async def audit(request: Request, subject: str, limit: int = 100) -> list[dict[str, Any]]:
     (await principal_of(request)).require(Role.operator)
-    trail = await city(request).store.audit_trail(tenant_of(request), subject, min(max(limit, 1), 1000))
+    trail = await city(request).store.audit_trail(
+        tenant_of(request), subject, min(max(limit, 1), 1000)
+    )
     return [
-        {"at": iso_ms(r.at), "actor": r.actor, "action": r.action, "subject": r.subject, "detail": r.detail}
+        {
+            "at": iso_ms(r.at),
+            "actor": r.actor,
+            "action": r.action,
+            "subject": r.subject,
+            "detail": r.detail,
+        }
         for r in trail
     ]

@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from cityioc.core.errors import BadRequestData
 from cityioc.hub.service import BatchResult
+from cityioc.web import openapi
 from cityioc.web.auth import WRITERS, Role
 from cityioc.web.errors import problem
 from cityioc.web.ngsi_http import Call, json_response, ngsi_call, strip_context
@@ -43,26 +44,26 @@ def _respond(call: Call, op: str, result: BatchResult) -> Response:
     return json_response(call, body, status=207)
 
 
-@router.post("/create", summary="Batch create")
+@router.post("/create", summary="Batch create", openapi_extra=openapi.BATCH)
 async def batch_create(request: Request) -> Response:
     return await _run(request, "create", None)
 
 
-@router.post("/upsert", summary="Batch upsert")
+@router.post("/upsert", summary="Batch upsert", openapi_extra=openapi.BATCH)
 async def batch_upsert(request: Request, options: str | None = None) -> Response:
     return await _run(request, "upsert", options)
 
 
-@router.post("/update", summary="Batch update")
+@router.post("/update", summary="Batch update", openapi_extra=openapi.BATCH)
 async def batch_update(request: Request, options: str | None = None) -> Response:
     return await _run(request, "update", options)
 
 
-@router.post("/merge", summary="Batch merge")
+@router.post("/merge", summary="Batch merge", openapi_extra=openapi.BATCH)
 async def batch_merge(request: Request) -> Response:
     return await _run(request, "merge", None)
 
 
-@router.post("/delete", summary="Batch delete")
+@router.post("/delete", summary="Batch delete", openapi_extra=openapi.BATCH)
 async def batch_delete(request: Request) -> Response:
     return await _run(request, "delete", None)

@@ -13,6 +13,7 @@ from cityioc.hub.models import StoredEntity
 from cityioc.hub.operations import AttrOutcome
 from cityioc.hub.query import QueryParams, run_query
 from cityioc.hub.render import View, feature_collection, geojson_feature, render
+from cityioc.web import openapi
 from cityioc.web.auth import WRITERS, Role
 from cityioc.web.ngsi_http import (
     GEO_JSON,
@@ -79,7 +80,7 @@ def _output(
     )
 
 
-@router.post("/entities", status_code=201, summary="Create an entity")
+@router.post("/entities", status_code=201, summary="Create an entity", openapi_extra=openapi.ENTITY)
 async def create_entity(request: Request) -> Response:
     call = await ngsi_call(request, with_body=True)
     call.principal.require(*WRITERS)
@@ -151,7 +152,11 @@ async def _query_response(
     return json_response(call, _output(call, entities, view, geoproperty, geo), headers=headers)
 
 
-@router.post("/entityOperations/query", summary="Query entities with a Query object")
+@router.post(
+    "/entityOperations/query",
+    summary="Query entities with a Query object",
+    openapi_extra=openapi.QUERY,
+)
 async def query_entities_post(
     request: Request,
     limit: int | None = None,
@@ -195,7 +200,12 @@ async def retrieve_entity(
     return json_response(call, rendered)
 
 
-@router.patch("/entities/{entity_id}", status_code=204, summary="Merge into an entity")
+@router.patch(
+    "/entities/{entity_id}",
+    status_code=204,
+    summary="Merge into an entity",
+    openapi_extra=openapi.FRAGMENT,
+)
 async def merge_entity(request: Request, entity_id: str) -> Response:
     call = await ngsi_call(request, with_body=True)
     call.principal.require(*WRITERS)
@@ -204,7 +214,12 @@ async def merge_entity(request: Request, entity_id: str) -> Response:
     return Response(status_code=204)
 
 
-@router.put("/entities/{entity_id}", status_code=204, summary="Replace an entity")
+@router.put(
+    "/entities/{entity_id}",
+    status_code=204,
+    summary="Replace an entity",
+    openapi_extra=openapi.ENTITY,
+)
 async def replace_entity(request: Request, entity_id: str) -> Response:
     call = await ngsi_call(request, with_body=True)
     call.principal.require(*WRITERS)
@@ -237,7 +252,9 @@ def _attr_outcome(call: Call, outcome: AttrOutcome) -> Response:
     )
 
 
-@router.post("/entities/{entity_id}/attrs", summary="Append attributes")
+@router.post(
+    "/entities/{entity_id}/attrs", summary="Append attributes", openapi_extra=openapi.FRAGMENT
+)
 async def append_attrs(request: Request, entity_id: str, options: str | None = None) -> Response:
     call = await ngsi_call(request, with_body=True)
     call.principal.require(*WRITERS)
@@ -252,7 +269,9 @@ async def append_attrs(request: Request, entity_id: str, options: str | None = N
     return _attr_outcome(call, outcome)
 
 
-@router.patch("/entities/{entity_id}/attrs", summary="Update attributes")
+@router.patch(
+    "/entities/{entity_id}/attrs", summary="Update attributes", openapi_extra=openapi.FRAGMENT
+)
 async def update_attrs(request: Request, entity_id: str) -> Response:
     call = await ngsi_call(request, with_body=True)
     call.principal.require(*WRITERS)
@@ -262,7 +281,10 @@ async def update_attrs(request: Request, entity_id: str) -> Response:
 
 
 @router.patch(
-    "/entities/{entity_id}/attrs/{attr}", status_code=204, summary="Partial attribute update"
+    "/entities/{entity_id}/attrs/{attr}",
+    status_code=204,
+    summary="Partial attribute update",
+    openapi_extra=openapi.ATTRIBUTE,
 )
 async def patch_attr(request: Request, entity_id: str, attr: str) -> Response:
     call = await ngsi_call(request, with_body=True)
@@ -273,7 +295,12 @@ async def patch_attr(request: Request, entity_id: str, attr: str) -> Response:
     return Response(status_code=204)
 
 
-@router.put("/entities/{entity_id}/attrs/{attr}", status_code=204, summary="Replace an attribute")
+@router.put(
+    "/entities/{entity_id}/attrs/{attr}",
+    status_code=204,
+    summary="Replace an attribute",
+    openapi_extra=openapi.ATTRIBUTE,
+)
 async def replace_attr(request: Request, entity_id: str, attr: str) -> Response:
     call = await ngsi_call(request, with_body=True)
     call.principal.require(*WRITERS)

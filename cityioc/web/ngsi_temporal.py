@@ -14,6 +14,7 @@ from cityioc.hub.history import TemporalForm, TemporalQuery, temporal_entity
 from cityioc.hub.query import QueryParams, run_query
 from cityioc.hub.readings import Reading, ReadingsResult, decide_readings
 from cityioc.hub.temporal import parse_aggr_methods, parse_duration_ms, parse_last_n, parse_timerel
+from cityioc.web import openapi
 from cityioc.web.auth import WRITERS, Role
 from cityioc.web.ngsi_http import (
     Call,
@@ -167,7 +168,11 @@ async def temporal_query(
     return await _temporal_response(call, params, query)
 
 
-@router.post("/entityOperations/query", summary="Query the history of entities with a Query object")
+@router.post(
+    "/entityOperations/query",
+    summary="Query the history of entities with a Query object",
+    openapi_extra=openapi.QUERY,
+)
 async def temporal_query_post(
     request: Request,
     limit: int | None = None,
@@ -252,7 +257,9 @@ def _instances_to_readings(
     return out
 
 
-@router.post("/entities", summary="Create or add to the history of an entity")
+@router.post(
+    "/entities", summary="Create or add to the history of an entity", openapi_extra=openapi.ENTITY
+)
 async def temporal_upsert(request: Request) -> Response:
     call = await ngsi_call(request, with_body=True)
     call.principal.require(*WRITERS)
@@ -272,7 +279,10 @@ async def temporal_upsert(request: Request) -> Response:
 
 
 @router.post(
-    "/entities/{entity_id}/attrs", status_code=204, summary="Add attribute instances to the history"
+    "/entities/{entity_id}/attrs",
+    status_code=204,
+    summary="Add attribute instances to the history",
+    openapi_extra=openapi.FRAGMENT,
 )
 async def temporal_append(request: Request, entity_id: str) -> Response:
     call = await ngsi_call(request, with_body=True)

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from cityioc.core.errors import BadRequestData, CityError, UnsupportedMediaType
 from cityioc.hub.context import core_context
 from cityioc.hub.readings import ReadingsResult, decide_readings, parse_readings
+from cityioc.web import openapi
 from cityioc.web.auth import WRITERS
 from cityioc.web.errors import problem
 from cityioc.web.ngsi_http import JSON, media_type, parse_json, principal_of, read_body, tenant_of
@@ -45,6 +46,7 @@ def _items(kind: str, raw: bytes) -> tuple[list[Any], list[tuple[int, CityError]
 
 @router.post(
     "/readings",
+    openapi_extra=openapi.READINGS,
     summary="Ingest a batch of readings",
     description=(
         "Each reading is {entity, attribute, value, observedAt?, type?, unitCode?, datasetId?}. "

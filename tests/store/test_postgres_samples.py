@@ -111,3 +111,14 @@ async def test_pool_and_commit_counters(store: PostgresStore) -> None:
     stats = store.pool_stats()
     assert set(stats) == {"size", "available", "waiting"} and 1 <= stats["size"] <= 2
     assert (await store.stats()).samples == 1
+
+
+async def test_purging_raw_samples_keeps_the_rollups(store: PostgresStore) -> None:
+    await write(
+        store,
+        [Sample(eid, PM25, i * 60_000, float(i)) for eid in ("urn:v", "urn:w") for i in range(6)],
+    )
+    assert await store.purge_raw_before(180_000) == 6
+    assert (await store.read_series("default", [KEY], None, None))[KEY].values == [3.0, 4.0, 5.0]
+    hour = await store.read_rollups("default", KEY, 3_600_000, None, None)
+    assert (hour.n.tolist(), hour.sum.tolist()) == ([6], [15.0])

@@ -78,7 +78,7 @@ def _canonical_datetime(text: str, pos: int) -> str:
         raise _bad(f"invalid dateTime {text!r} ({exc})", pos) from None
     return (
         f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:"
-        f"{dt.second:02d}Z"
+        f"{dt.second:02d}.{dt.microsecond // 1000:03d}Z"
     )
 
 

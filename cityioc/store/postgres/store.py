@@ -236,7 +236,11 @@ class PostgresStore:
         return removed
 
     async def purge_raw_before(self, cutoff_ms: int) -> int:
-        return await self._change("DELETE FROM samples WHERE t < %s", (cutoff_ms,))
+        # Per series, so each is a range scan of the primary key (sid, t), not a full scan.
+        return await self._change(
+            "DELETE FROM samples AS s USING series AS x WHERE s.sid = x.sid AND s.t < %s",
+            (cutoff_ms,),
+        )
 
     async def compact(self) -> int:
         """Nothing to do: samples are written to their final, indexed place (no hot table)."""
