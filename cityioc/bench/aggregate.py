@@ -7,10 +7,10 @@ from urllib.parse import quote, urlencode
 
 import orjson
 
-from cityioc.bench.context import Context
+from cityioc.bench.context import Context, after
 from cityioc.bench.databases import Backend, raw_scan
 from cityioc.bench.latency import percentile_ms, replay_gets, timed_gets
-from cityioc.bench.readings import YEAR_2025_MS, SeriesPlan
+from cityioc.bench.readings import SeriesPlan
 from cityioc.bench.report import Row, Section, Target
 from cityioc.bench.server import Http, Server
 from cityioc.core.clock import iso_ms
@@ -71,16 +71,19 @@ def _measure(ctx: Context, backend: Backend, section: Section) -> Row:
         return row
     path = _path(s.year_minutes)
     with backend.fresh(ctx.workdir) as db:
-        with Server(db.url, ctx.workdir, f"{NAME}-{backend.kind}") as server, server.client() as http:
+        with (
+            Server(db.url, ctx.workdir, f"{NAME}-{backend.kind}") as server,
+            server.client() as http,
+        ):
             backfill = _backfill(http, s.year_minutes, s.backfill_batch)
-            settled = db.settle(60.0)
+            settled = db.settle(s.settle_seconds)
             latencies, bodies = timed_gets(http, [path] * s.aggregate_queries)
             row.figure = percentile_ms(latencies, 95)
             profile = ctx.profile(
                 row.missed(),
                 server.pid,
                 f"{backend.name}, {TITLE}",
-                lambda: replay_gets(http, [path], ctx.sizes.profile_seconds),
+                lambda start: after(start, lambda: replay_gets(http, [path], s.profile_seconds)),
             )
         label, scan = raw_scan(db, PLAN.entity_id(0), s.aggregate_queries)
     row.reference, row.reference_label = percentile_ms(scan, 95), "raw scan p95"

@@ -17,6 +17,7 @@ class Sizes:
     warmup: float  # seconds of load before each throughput measurement
     duration: float  # seconds measured
     profile_seconds: float
+    settle_seconds: float  # longest wait for the store to compact before sizes and queries
     ingest_entities: int
     ingest_batch: int
     ingest_workers: int
@@ -38,6 +39,7 @@ FULL = Sizes(
     warmup=3.0,
     duration=10.0,
     profile_seconds=8.0,
+    settle_seconds=60.0,
     ingest_entities=1000,
     ingest_batch=5000,
     ingest_workers=4,
@@ -59,6 +61,7 @@ QUICK = Sizes(
     warmup=0.5,
     duration=1.5,
     profile_seconds=1.0,
+    settle_seconds=0.0,
     ingest_entities=100,
     ingest_batch=500,
     ingest_workers=2,
@@ -75,6 +78,12 @@ QUICK = Sizes(
     size_entities=10,
     size_readings=6000,
 )
+
+
+def after(start: Callable[[], None], work: Callable[[], object]) -> object:
+    """A replay for ``Context.profile`` whose load needs no preparation: start, then work."""
+    start()
+    return work()
 
 
 @dataclass(slots=True)
@@ -94,8 +103,14 @@ class Context:
     def tools_used(self) -> list[str]:
         return [name for name, (path, _) in self._tools.items() if path]
 
-    def profile(self, missed: bool, pid: int, label: str, replay: Callable[[], object]) -> None | Profile:
-        """If a target was missed (full runs only): py-spy on ``pid`` while ``replay`` runs."""
+    def profile(
+        self, missed: bool, pid: int, label: str, replay: Callable[[Callable[[], None]], object]
+    ) -> Profile | None:
+        """If a target was missed (full runs only): py-spy on ``pid`` while ``replay`` runs.
+
+        ``replay`` gets a function to call once its load is prepared, right before it starts:
+        that is when the recording begins, so preparation is not profiled.
+        """
         if not missed or self.quick:
             return None
         if "py-spy" not in self._tools:
@@ -103,7 +118,11 @@ class Context:
         tool, why = self._tools["py-spy"]
         if tool is None:
             return Profile(label, note=why)
-        recording = Recording(tool, pid, self.sizes.profile_seconds, self.workdir, label)
-        time.sleep(0.5)  # let py-spy attach before the load starts
-        replay()
-        return recording.finish()
+        started: list[Recording] = []
+
+        def start() -> None:
+            started.append(Recording(tool, pid, self.sizes.profile_seconds, self.workdir, label))
+            time.sleep(0.5)  # let py-spy attach before the load starts
+
+        replay(start)
+        return started[0].finish() if started else Profile(label, note="the replay never started")

@@ -89,13 +89,15 @@ def _postgres_backend() -> Backend:
     try:
         import cityioc.store.postgres.store  # noqa: F401  (the adapter must at least import)
     except Exception as err:  # any import failure means the adapter is not ready
-        return Backend("PostgreSQL", "postgresql", "?", f"not run: the adapter does not import ({err})")
+        return Backend(
+            "PostgreSQL", "postgresql", "?", f"not run: the adapter does not import ({err})"
+        )
     try:
         version = str(_pg_admin("SHOW server_version"))
     except Exception as err:  # no server: say so in the report rather than fail the run
-        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        reason = str(err).strip().split("\n", 1)[0] or type(err).__name__
         return Backend("PostgreSQL", "postgresql", "?", f"not run: no server ({reason})")
-    return Backend("PostgreSQL", "postgresql", version.split()[0])
+    return Backend("PostgreSQL", "postgresql", version.split(maxsplit=1)[0])
 
 
 def _pg_admin(sql: str) -> Any:
@@ -289,7 +291,9 @@ def raw_scan(db: Database, entity_id: str, times: int) -> tuple[str, list[float]
     samples in encoded blocks there is no SQL for it: the store reads every raw sample of the
     series (``Store.read_series`` over all time) and numpy takes the mean.
     """
-    found = db.row("SELECT sid, tenant, attr, dataset_id FROM series WHERE entity_id = ?", [entity_id])
+    found = db.row(
+        "SELECT sid, tenant, attr, dataset_id FROM series WHERE entity_id = ?", [entity_id]
+    )
     if found is None:
         raise RuntimeError(f"no series of {entity_id} in the database")
     sid, tenant, attr, dataset = found

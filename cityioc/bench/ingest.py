@@ -45,7 +45,9 @@ class IngestWorkload:
         """The same rows the workers send, batch by batch, for the raw-append reference."""
         plans = [self.plan(w, workers) for w in range(workers)]
         count = max(1, rows // self.batch)
-        return [plans[i % workers].raw((i // workers) * self.batch, self.batch) for i in range(count)]
+        return [
+            plans[i % workers].raw((i // workers) * self.batch, self.batch) for i in range(count)
+        ]
 
 
 def run(ctx: Context) -> Section:
@@ -80,20 +82,32 @@ def _measure(ctx: Context, backend: Backend, section: Section) -> Row:
         row.reference, row.reference_label = raw.rate, "raw append"
         with Server(db.url, ctx.workdir, f"{NAME}-{backend.kind}") as server:
             load = run_load(
-                workload, server.port, workers=workers, warmup=s.warmup, duration=s.duration,
+                workload,
+                server.port,
+                workers=workers,
+                warmup=s.warmup,
+                duration=s.duration,
                 limit=limit,
             )
             row.figure = load.rate
             with server.client() as http:
                 stored = int(metric(http, "cityioc_samples_written_total") or 0)
             replay = IngestWorkload(s.ingest_entities, s.ingest_batch, first_batch=limit)
+            replay_limit = math.ceil(
+                s.ingest_max_rate * s.profile_seconds / workers / s.ingest_batch
+            )
             profile = ctx.profile(
                 row.missed(),
                 server.pid,
                 f"{backend.name}, {TITLE}",
-                lambda: run_load(
-                    replay, server.port, workers=workers, warmup=0.0,
-                    duration=s.profile_seconds, limit=limit,
+                lambda start: run_load(
+                    replay,
+                    server.port,
+                    workers=workers,
+                    warmup=0.0,
+                    duration=s.profile_seconds,
+                    limit=replay_limit,
+                    on_ready=start,
                 ),
             )
     if profile is not None:

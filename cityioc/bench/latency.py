@@ -7,14 +7,16 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from cityioc.bench.server import Http
+from cityioc.bench.server import ADMIN_KEY, Http
 
 
 def percentile_ms(seconds: Sequence[float], q: float) -> float:
     return float(np.percentile(np.asarray(seconds, dtype=np.float64) * 1000, q)) if seconds else 0.0
 
 
-def timed_gets(http: Http, paths: Sequence[str], warmup: int = 3) -> tuple[list[float], list[bytes]]:
+def timed_gets(
+    http: Http, paths: Sequence[str], warmup: int = 3
+) -> tuple[list[float], list[bytes]]:
     """GET each path in turn (after ``warmup`` untimed ones); latencies in seconds and bodies."""
     for path in paths[:warmup]:
         _get(http, path)
@@ -27,7 +29,9 @@ def timed_gets(http: Http, paths: Sequence[str], warmup: int = 3) -> tuple[list[
     return latencies, bodies
 
 
-def replay_gets(http: Http, paths: Sequence[str], seconds: float, max_requests: int = 100_000) -> int:
+def replay_gets(
+    http: Http, paths: Sequence[str], seconds: float, max_requests: int = 100_000
+) -> int:
     """Repeat the paths for about ``seconds`` (while a profiler watches); requests sent."""
     end = time.monotonic() + seconds
     sent = 0
@@ -45,6 +49,4 @@ def _get(http: Http, path: str) -> bytes:
 
 
 def http_auth() -> str:
-    from cityioc.bench.server import ADMIN_KEY
-
     return f"Bearer {ADMIN_KEY}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import queue
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -63,8 +64,12 @@ def run_load(
     duration: float,
     limit: int,
     prepare_timeout: float = 300.0,
+    on_ready: Callable[[], None] | None = None,
 ) -> LoadResult:
-    """``limit`` requests at most per worker; returns the totals over the measured window."""
+    """``limit`` requests at most per worker; returns the totals over the measured window.
+
+    ``on_ready`` is called once every worker has built its requests, just before the start.
+    """
     ctx = mp.get_context("spawn")
     ready: Any = ctx.Queue()
     results: Any = ctx.Queue()
@@ -83,6 +88,8 @@ def run_load(
     try:
         for _ in procs:
             ready.get(timeout=prepare_timeout)
+        if on_ready is not None:
+            on_ready()
         t0.value = time.monotonic() + 0.05  # CLOCK_MONOTONIC is the same in every process
         start.set()
         total = LoadResult(seconds=duration)

@@ -179,6 +179,9 @@ class NullStore:
     async def purge_raw_before(self, cutoff_ms: int) -> int:
         return 0
 
+    async def compact(self) -> int:
+        return 0
+
     async def put_api_key(self, record: ApiKeyRecord) -> None:
         self._keys[record.key_hash] = record
 

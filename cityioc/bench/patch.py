@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import orjson
 
-from cityioc.bench.context import Context
+from cityioc.bench.context import Context, after
 from cityioc.bench.loadgen import Request, run_load
 from cityioc.bench.readings import YEAR_2025_MS
 from cityioc.bench.report import Row, Section, Target
@@ -50,7 +50,8 @@ function request()
     '{"temperature":{"type":"Property","value":%.1f,"observedAt":"%s"}}',
     22 + (counter % 140) / 10, when)
   counter = counter + 1
-  return wrk.format("PATCH", string.format("/ngsi-ld/v1/entities/PREFIX%05d/attrs", e), headers, body)
+  local path = string.format("/ngsi-ld/v1/entities/PREFIX%05d/attrs", e)
+  return wrk.format("PATCH", path, headers, body)
 end
 """.replace("PREFIX", PREFIX)
 
@@ -169,7 +170,7 @@ def _measure(
                 row.missed(),
                 server.pid,
                 f"{row.backend}, {TITLE}",
-                lambda: load(3, s.profile_seconds),
+                lambda start: after(start, lambda: load(3, s.profile_seconds)),
             )
             if profile is not None:
                 section.profiles.append(profile)
@@ -183,14 +184,24 @@ def _drive(ctx: Context, wrk: str | None, port: int, base_s: int, seconds: float
     if wrk is not None:
         args = [str(s.patch_entities), str(base_s), "2", ADMIN_KEY]
         done = run_wrk(
-            wrk, port, LUA, Path(ctx.workdir), seconds=seconds, threads=2,
-            connections=s.patch_connections, args=args,
+            wrk,
+            port,
+            LUA,
+            Path(ctx.workdir),
+            seconds=seconds,
+            threads=2,
+            connections=s.patch_connections,
+            args=args,
         )
         return _Run(done.rate, done.p50_ms, done.p95_ms, done.errors, 0)
     limit = int(6000 * seconds)  # more than one Python process can send in that time
     load = run_load(
-        PatchWorkload(s.patch_entities, base_s), port, workers=PY_WORKERS, warmup=0.0,
-        duration=seconds, limit=limit,
+        PatchWorkload(s.patch_entities, base_s),
+        port,
+        workers=PY_WORKERS,
+        warmup=0.0,
+        duration=seconds,
+        limit=limit,
     )
     lat = np.array(load.latencies or [0.0]) * 1000
     return _Run(

@@ -70,7 +70,7 @@ class SeriesPlan:
         return self.columns(start, count)[2]
 
     def body(self, start: int, count: int) -> bytes:
-        """The ``POST /api/v1/readings`` body (a JSON array) for readings ``start .. start+count``."""
+        """The ``POST /api/v1/readings`` body: a JSON array of readings start .. start+count."""
         entity, attr, raw = self.columns(start, count)
         ids = {int(e): self.entity_id(int(e)) for e in np.unique(entity)}
         times = {int(t): iso_ms(int(t)) for t in np.unique(raw.t)}

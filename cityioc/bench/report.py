@@ -108,8 +108,10 @@ def render_section(section: Section) -> str:
     for row in section.rows:
         name = f"{row.backend}: {row.what}" if row.what else row.backend
         if row.figure is None:
-            out.append(f"| {name} | {row.note or 'not run'} | {_target_text(row.target, row.unit)}"
-                       " | — | — | — | — |")
+            out.append(
+                f"| {name} | {row.note or 'not run'} | {_target_text(row.target, row.unit)}"
+                " | — | — | — | — |"
+            )
             continue
         reference = "—"
         if row.reference is not None:
@@ -126,7 +128,14 @@ def render_section(section: Section) -> str:
         out += [
             "**Target not met:** "
             + "; ".join(f"{r.backend}{' ' + r.what if r.what else ''}" for r in missed)
-            + ". Where the time goes is shown below.",
+            + ". "
+            + (
+                "Where the time goes is shown below."
+                if section.profiles
+                else "The breakdown below shows where it goes."
+                if section.extra
+                else "No profile was taken (quick run)."
+            ),
             "",
         ]
     out += [f"- {line}" for line in section.details] + notes
@@ -135,7 +144,7 @@ def render_section(section: Section) -> str:
     for block in section.extra:
         out += [block, ""]
     for profile in section.profiles:
-        out += _render_profile(profile) + [""]
+        out += [*_render_profile(profile), ""]
     out.append(f"<!-- /bench:{section.name} -->")
     return "\n".join(out)
 

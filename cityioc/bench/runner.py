@@ -23,7 +23,9 @@ BENCHMARKS: dict[str, Callable[[Context], Section]] = {
 }
 
 
-def run_benchmarks(write: Path | None, *, only: str | None = None, quick: bool = False) -> list[Section]:
+def run_benchmarks(
+    write: Path | None, *, only: str | None = None, quick: bool = False
+) -> list[Section]:
     """Run the benchmarks whose name contains ``only`` (all by default); return their sections.
 
     ``quick`` uses tiny sizes (for the smoke test) and, unless told otherwise by

@@ -23,9 +23,7 @@ done = function(summary, latency, requests)
     latency:percentile(50), latency:percentile(95)))
 end
 """
-_LINE = re.compile(
-    r"BENCH requests=(\d+) duration_us=(\d+) errors=(\d+) p50_us=(\d+) p95_us=(\d+)"
-)
+_LINE = re.compile(r"BENCH requests=(\d+) duration_us=(\d+) errors=(\d+) p50_us=(\d+) p95_us=(\d+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +75,15 @@ def run_wrk(
 ) -> WrkResult:
     path = workdir / "bench.lua"
     path.write_text(script + _DONE)
-    command = [binary, "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(seconds))}s"]
+    command = [
+        binary,
+        "-t",
+        str(threads),
+        "-c",
+        str(connections),
+        "-d",
+        f"{max(1, round(seconds))}s",
+    ]
     command += ["--timeout", "30s", "-s", str(path), f"http://{HOST}:{port}/", "--", *args]
     done = subprocess.run(command, capture_output=True, timeout=seconds + 120, check=False)
     text = done.stdout.decode(errors="replace")

@@ -126,7 +126,12 @@ def decide_readings(
     *,
     auto_create: bool,
 ) -> Callable[[Mapping[str, StoredEntity]], Mutation]:
+    earlier_errors = list(result.errors)
+
     def decide(current: Mapping[str, StoredEntity]) -> Mutation:
+        # The store may run a decision more than once (a retried transaction): start afresh.
+        result.accepted = 0
+        result.errors[:] = earlier_errors
         mutation = Mutation()
         entities: dict[str, StoredEntity] = {}
         newest: dict[tuple[str, str, str], Reading] = {}

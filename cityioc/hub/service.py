@@ -248,7 +248,12 @@ def _batch_decider(
     actor: str,
     result: BatchResult,
 ) -> Callable[[Mapping[str, StoredEntity]], Mutation]:
+    earlier_errors = list(result.errors)
+
     def decide(current: Mapping[str, StoredEntity]) -> Mutation:
+        # The store may run a decision more than once (a retried transaction): start afresh.
+        result.success.clear()
+        result.errors[:] = earlier_errors
         mutation = Mutation()
         state = dict(current)  # later items in the same batch see earlier ones
         if op == "delete":

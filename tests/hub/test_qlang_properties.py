@@ -77,7 +77,9 @@ compounds = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(KEYS), inner),
     max_leaves=6,
 )
-values = st.one_of(scalars, scalars, st.lists(scalars, max_size=3), compounds)
+# Compound values, with members that are mostly plain values.
+records = st.dictionaries(st.sampled_from(KEYS), st.one_of(scalars, scalars, compounds), min_size=1)
+values = st.one_of(scalars, scalars, st.lists(scalars, max_size=3), records, compounds)
 
 
 # Strategies are built once, at import: building them per example is what makes hypothesis slow.
@@ -87,6 +89,7 @@ _heads = st.one_of(
     st.builds(lambda v: {"type": "Property", "value": v}, values),
     st.builds(lambda o: {"type": "Relationship", "object": o}, _uris | st.lists(_uris, max_size=2)),
     st.just({}),  # neither value nor object: nothing to compare
+    st.just({"type": "Property", "value": None}),  # null: present, equal to nothing
 )
 _members = st.fixed_dictionaries(
     {},
@@ -219,6 +222,14 @@ def _literal_for(x: Any) -> Value | None:
     return Value(Kind.URI if x in URIS else Kind.STRING, x)
 
 
+def _confusable(value: Value) -> Value:
+    if value.kind is Kind.BOOLEAN:
+        return Value(Kind.NUMBER, int(bool(value.value)))
+    if value.kind is Kind.NUMBER:
+        return Value(Kind.STRING, repr(value.value))
+    return Value(Kind.NUMBER, 1)
+
+
 def _pick(draw: st.DrawFn, items: list[Any]) -> Any:
     return items[draw(st.integers(0, len(items) - 1))]
 
@@ -248,7 +259,11 @@ def _guided_term(draw: st.DrawFn, rows: list[Doc]) -> QExpr:
     # Another value of the same kind, never the same one, so that < and > can hold.
     pool = [v for v in _SAME_KIND.get(value.kind, []) if v != value.value] or [value.value]
     same = Value(value.kind, _pick(draw, pool))
-    choice = draw(st.integers(0, 3))
+    choice = draw(st.integers(0, 4))
+    if choice == 4:
+        # The same value in another type: true is not 1, 1 is not "1".
+        confusable = _confusable(value)
+        return Compare(path, draw(_eq_ops | _ordering_ops), confusable)
     if choice == 0 or not value.kind.ordered:
         other = draw(_any_literal)
         return Compare(path, draw(_eq_ops), value if choice != 1 else ValueList((other, value)))

@@ -63,20 +63,41 @@ async def test_a_create_racing_an_uncommitted_one_sees_it_after_retry(
     stores: Pair, postgres_url: str
 ) -> None:
     a, _ = stores
+    decided: list[bool] = []
+    decide = create("urn:x", T + "a")
+
+    def recording(current: Mapping[str, StoredEntity]) -> Mutation:
+        decided.append("urn:x" in current)
+        return decide(current)
+
     # Another process has inserted urn:x and not committed yet.
     async with await psycopg.AsyncConnection.connect(postgres_url) as other:
         await other.execute(
             "INSERT INTO entities (tenant, id, types, doc, created_at, modified_at, created_by,"
             " modified_by) VALUES ('default', 'urn:x', '{t}', '{}', 1, 1, 'o', 'o')"
         )
-        attempt = asyncio.create_task(a.mutate("default", ["urn:x"], create("urn:x", T + "a"), "t"))
-        await asyncio.sleep(0.3)  # its insert now waits on ours
-        assert not attempt.done()
+        attempt = asyncio.create_task(a.mutate("default", ["urn:x"], recording, "t"))
+        await _until_a_backend_waits_on_a_lock(postgres_url)  # our insert, on theirs
         await other.commit()
         with pytest.raises(AlreadyExists):
             await attempt
+    assert decided == [False, True]  # it decided to create, then saw the row and refused
     got = await a.get_entities("default", ["urn:x"])
     assert got["urn:x"].created_by == "o"
+
+
+async def _until_a_backend_waits_on_a_lock(url: str) -> None:
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as watcher:
+        for _ in range(500):
+            cur = await watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            row = await cur.fetchone()
+            if row and row[0]:
+                return
+            await asyncio.sleep(0.01)
+    raise AssertionError("no backend ever waited on a lock")
 
 
 async def test_concurrent_creates_from_two_processes(stores: Pair) -> None:
@@ -149,6 +170,19 @@ async def test_concurrent_samples_of_one_series_are_stored_and_counted_once(stor
     values = await _check_rollups(b, key)
     assert len(values) == 3_000 + 150
     assert await a.series_of("default", "urn:s") == [key]
+
+
+async def test_interleaved_new_samples_from_two_processes_add_up(stores: Pair) -> None:
+    a, b = stores
+    # New times only (the fast path in both), the same buckets: the rollup upserts race.
+    writes = [
+        _write(s, [Sample("urn:i", PM25, t, 1.0) for t in range(lo + odd, lo + 2_000, 2)])
+        for lo in range(0, 80_000, 2_000)
+        for s, odd in ((a, 0), (b, 1))
+    ]
+    await asyncio.gather(*writes)
+    values = await _check_rollups(a, SeriesKey("urn:i", PM25))
+    assert len(values) == 80_000
 
 
 async def test_concurrent_corrections_keep_rollups_true(stores: Pair) -> None:

@@ -122,3 +122,9 @@ async def test_purging_raw_samples_keeps_the_rollups(store: PostgresStore) -> No
     assert (await store.read_series("default", [KEY], None, None))[KEY].values == [3.0, 4.0, 5.0]
     hour = await store.read_rollups("default", KEY, 3_600_000, None, None)
     assert (hour.n.tolist(), hour.sum.tolist()) == ([6], [15.0])
+
+
+async def test_a_batch_without_numbers_has_no_rollups(store: PostgresStore) -> None:
+    await write(store, [Sample("urn:v", PM25, i, "ok") for i in range(3)])
+    assert (await store.read_series("default", [KEY], None, None))[KEY].values == ["ok"] * 3
+    assert (await store.read_rollups("default", KEY, 60_000, None, None)).n.tolist() == []

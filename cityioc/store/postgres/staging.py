@@ -41,6 +41,38 @@ _FLOATY = frozenset({int, float})
 Column = tuple[str, npt.NDArray[Any]]
 
 
+class PgArray:
+    """A one-dimensional array already in PostgreSQL's binary format (send it with ``%b``)."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+
+class PgArrayDumper(Dumper):
+    format = Format.BINARY  # oid 0: the server takes the type from the cast in the query
+
+    def dump(self, obj: Any) -> bytes:
+        data: bytes = obj.data
+        return data
+
+
+_ELEMENT_OIDS: Final = {"i4": 23, "i8": 20, "f8": 701}
+
+
+def pg_array(values: npt.NDArray[Any]) -> PgArray:
+    """Encode int32, int64 or float64 values without a Python call per element."""
+    code = values.dtype.str[1:]
+    if len(values) == 0:
+        return PgArray(struct.pack(">iii", 0, 0, _ELEMENT_OIDS[code]))
+    body = np.empty(len(values), dtype=[("len", ">i4"), ("value", ">" + code)])
+    body["len"] = values.dtype.itemsize
+    body["value"] = values
+    header = struct.pack(">iiiii", 1, 0, _ELEMENT_OIDS[code], len(values), 1)
+    return PgArray(header + body.tobytes())
+
+
 @dataclass(frozen=True, slots=True)
 class Staged:
     samples: bytes  # COPY stream of one row per (sid, t)
@@ -122,34 +154,3 @@ def _rollups(
         [p.mx for _, p in found],
     ]
     return tuple(pg_array(np.concatenate(parts)) for parts in columns)
-
-
-class PgArray:
-    """A one-dimensional array already in PostgreSQL's binary format (send it with ``%b``)."""
-
-    __slots__ = ("data",)
-
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-
-
-class PgArrayDumper(Dumper):
-    format = Format.BINARY  # oid 0: the server takes the type from the cast in the query
-
-    def dump(self, obj: Any) -> bytes:
-        return bytes(obj.data)
-
-
-_ELEMENT_OIDS: Final = {"i4": 23, "i8": 20, "f8": 701}
-
-
-def pg_array(values: npt.NDArray[Any]) -> PgArray:
-    """Encode int32, int64 or float64 values without a Python call per element."""
-    code = values.dtype.str[1:]
-    if len(values) == 0:
-        return PgArray(struct.pack(">iii", 0, 0, _ELEMENT_OIDS[code]))
-    body = np.empty(len(values), dtype=[("len", ">i4"), ("value", ">" + code)])
-    body["len"] = values.dtype.itemsize
-    body["value"] = values
-    header = struct.pack(">iiiii", 1, 0, _ELEMENT_OIDS[code], len(values), 1)
-    return PgArray(header + body.tobytes())

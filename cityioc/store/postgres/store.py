@@ -87,6 +87,8 @@ class PostgresStore:
         return self._pool
 
     async def open(self) -> None:
+        if self._pool is not None:
+            return
         self._pool = AsyncConnectionPool(
             self.url,
             kwargs={"autocommit": True},
@@ -236,9 +238,9 @@ class PostgresStore:
         return removed
 
     async def purge_raw_before(self, cutoff_ms: int) -> int:
-        # Per series, so each is a range scan of the primary key (sid, t), not a full scan.
+        # Spelled so that it is a scan of the primary key (sid, t) per series, never of the table.
         return await self._change(
-            "DELETE FROM samples AS s USING series AS x WHERE s.sid = x.sid AND s.t < %s",
+            "DELETE FROM samples WHERE sid = ANY(ARRAY(SELECT sid FROM series)) AND t < %s",
             (cutoff_ms,),
         )
 
