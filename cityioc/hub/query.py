@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
@@ -46,6 +47,8 @@ async def run_query(
         params.types or params.ids or params.id_pattern or params.attrs or params.q or params.georel
     ):
         raise BadRequestData("give at least one of type, id, idPattern, attrs, q or a geo-query")
+    if params.id_pattern is not None:
+        _check_pattern(params.id_pattern)
     geo = parse_geoquery(params.georel, params.geometry, params.coordinates, params.geoproperty)
     where = _compile_q(params.q, resolve, store.backend)
     prefilter = None
@@ -79,6 +82,13 @@ async def run_query(
     matched = _geo_filter(candidates, geo, params.geoproperty or LOCATION)
     page = matched[params.offset : params.offset + params.limit]
     return page, len(matched) if params.count else None
+
+
+def _check_pattern(pattern: str) -> None:
+    try:
+        re.compile(pattern)
+    except re.error as err:
+        raise BadRequestData(f"idPattern is not a valid regular expression: {err}") from err
 
 
 def _compile_q(q: str | None, resolve: Callable[[str], str], backend: str) -> SqlFilter | None:

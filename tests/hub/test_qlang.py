@@ -249,10 +249,12 @@ def test_text_round_trip(q: str) -> None:
         ("a==2026-01-01T25:00:00Z", "q: invalid dateTime"),
         ("a==25:00:00", "q: invalid time"),
         ('a~="("', "q: invalid regular expression '('"),
+        ('a~="[[:alpha:]]"', "q: ambiguous regular expression '[[:alpha:]]' (Possible nested set"),
         ("a==1e999", "q: number '1e999' is out of range at position 4"),
         (r'a=="x\q"', "q: invalid escape in string"),
         ("a==€", "q: unexpected '€' at position 4"),
         ("a\nb", "q: unexpected '\\n' at position 2"),
+        ('a=="x\x00"', "q: NUL character at position 6"),
     ],
 )
 def test_syntax_errors_say_what_and_where(q: str, message: str) -> None:

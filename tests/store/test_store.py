@@ -265,7 +265,7 @@ async def check_rollups_match_raw(store: Store, key: SeriesKey) -> None:
             assert s == pytest.approx(mine.sum())
 
 
-async def test_compaction_keeps_every_sample_once_across_repeats_and_late_data(store: Store) -> None:
+async def test_compaction_stores_each_sample_once_with_repeats_and_late_data(store: Store) -> None:
     key = SeriesKey("urn:k", PM25)
     day = 86_400_000
     start = 1_764_000_000_000 // day * day

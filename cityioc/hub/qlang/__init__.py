@@ -1,4 +1,13 @@
-"""The NGSI-LD query language ``q``: parse once, then evaluate in Python or translate to SQL."""
+"""The NGSI-LD query language ``q``: parse once, then evaluate in Python or translate to SQL.
+
+    expr = parse_q('pm25>50;status=="open"')        # BadRequestData / TooComplexQuery
+    matches = compile_predicate(expr, resolve)       # then matches(doc) per entity
+    sql, params = to_sqlite(expr, resolve)          # or to_postgres: a WHERE-clause expression
+
+``resolve`` maps a query term to the stored (expanded) attribute name; members such as
+``observedAt`` and keys in ``attr[key]`` are not resolved. SQLite connections need
+``register_sqlite_functions(conn)`` for ``~=``.
+"""
 
 from cityioc.hub.qlang.ast import (
     And,

@@ -180,7 +180,6 @@ class Or:
 
 
 QExpr = Exists | Compare | Match | And | Or
-Term = Exists | Compare | Match
 
 
 def q_attribute_terms(expr: QExpr) -> set[str]:
@@ -191,10 +190,3 @@ def q_attribute_terms(expr: QExpr) -> set[str]:
             found |= q_attribute_terms(t)
         return found
     return {expr.path.name}
-
-
-def iter_terms(expr: QExpr) -> list[Term]:
-    """The leaves of the query, left to right."""
-    if isinstance(expr, And | Or):
-        return [leaf for t in expr.terms for leaf in iter_terms(t)]
-    return [expr]

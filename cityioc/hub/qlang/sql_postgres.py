@@ -85,7 +85,7 @@ class _Path:
         def any_element(x: str) -> str:
             anyof = (
                 f'(exists({x} ? ({check})) || (exists({x} ? (@.type() == "array"))'
-                f" && false))"
+                f" && exists({x}[*] ? ({check}))))"
             )
             return f"(exists({x}) && !{anyof})" if expr.negated else anyof
 

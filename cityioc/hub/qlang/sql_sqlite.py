@@ -126,7 +126,8 @@ class _Translation:
         return f"({c}.type IN ({types}) AND {c}.value {sql_op} {self.p(value.value)})"
 
     def regex(self, c: str, pattern: str) -> str:
-        return f"({c}.type = 'text' AND {c}.value REGEXP {self.p(pattern)})"
+        # CASE, not AND: the regexp function must never see a number, whatever the plan.
+        return f"(CASE WHEN {c}.type = 'text' THEN {c}.value REGEXP {self.p(pattern)} END)"
 
 
 def to_sqlite(expr: QExpr, resolve: Resolve, doc_column: str) -> tuple[str, list[Any]]:

@@ -17,6 +17,7 @@ from typing import Any, Final
 from psycopg.errors import (
     CharacterNotInRepertoire,
     DeadlockDetected,
+    InvalidRegularExpression,
     SerializationFailure,
     UntranslatableCharacter,
 )
@@ -181,12 +182,16 @@ class PostgresStore:
     async def query_entities(
         self, tenant: str, query: EntityQuery
     ) -> tuple[list[StoredEntity], int | None]:
-        async with self.pool.connection() as conn:
-            if not query.count:
-                return await entities.query(conn.cursor(), tenant, query)
-            async with conn.transaction():  # the page and its total from one snapshot
-                await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                return await entities.query(conn.cursor(), tenant, query)
+        try:
+            async with self.pool.connection() as conn:
+                if not query.count:
+                    return await entities.query(conn.cursor(), tenant, query)
+                async with conn.transaction():  # the page and its total from one snapshot
+                    await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                    return await entities.query(conn.cursor(), tenant, query)
+        except InvalidRegularExpression as err:
+            # idPattern and q's ~= reach PostgreSQL's own regex engine, stricter than Python's.
+            raise BadRequestData(f"invalid regular expression: {err.diag.message_primary}") from err
 
     async def tenant_exists(self, tenant: str) -> bool:
         rows = await self._rows(
