@@ -12,7 +12,7 @@ them when the attribute has several instances (distinguished by ``datasetId``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 JSON = Any
 AttributeObject = dict[str, Any]
@@ -30,9 +30,11 @@ class StoredEntity:
     modified_by: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Sample:
-    """One observation of one attribute: what the time series keeps."""
+class Sample(NamedTuple):
+    """One observation of one attribute: what the time series keeps.
+
+    A named tuple, not a dataclass: ingestion makes one per reading and tuples build ~3× faster.
+    """
 
     entity_id: str
     attr: str
