@@ -7,9 +7,10 @@ from sse_starlette.sse import EventSourceResponse
 
 from cityioc.core.errors import BadRequestData
 from cityioc.core.geo import bbox as geometry_bbox
+from cityioc.core.text import fold
 from cityioc.hub.context import core_context
 from cityioc.hub.models import StoredEntity
-from cityioc.store.names import LOCATION
+from cityioc.store.names import AREA_SERVED, LOCATION
 from cityioc.web.ngsi_http import principal_of, tenant_of
 from cityioc.web.state import city
 
@@ -28,10 +29,20 @@ def _parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
     return parts[0], parts[1], parts[2], parts[3]
 
 
+def _in_area(entity: StoredEntity, wanted: str) -> bool:
+    served = entity.doc.get(AREA_SERVED)
+    value = served.get("value") if isinstance(served, dict) else None
+    values = value if isinstance(value, list) else [value]
+    return any(isinstance(v, str) and fold(v) == wanted for v in values)
+
+
 @router.get("/live", summary="Live stream of entity changes (Server-Sent Events)")
 async def live(
-    request: Request, type: str | None = None, bbox: str | None = None
+    request: Request, type: str | None = None, bbox: str | None = None, area: str | None = None
 ) -> EventSourceResponse:
+    """Events: ``entity`` (the entity after a change), ``deleted``, ``overflow`` (resynchronise),
+    ``heartbeat``. ``area`` matches the entity's ``areaServed`` without regard to case or accents
+    (``thuan an`` finds "Thuận An")."""
     c = city(request)
     principal = await principal_of(request)
     tenant = tenant_of(request)
@@ -41,11 +52,14 @@ async def live(
         public = {core.expand_type(t) for t in c.settings.public_types}
         wanted = (wanted & public) if wanted is not None else public
     box = _parse_bbox(bbox)
+    wanted_area = fold(area) if area else None
 
     def accepts(entity_tenant: str, entity: StoredEntity) -> bool:
         if entity_tenant != tenant:
             return False
         if wanted is not None and not any(t in wanted for t in entity.types):
+            return False
+        if wanted_area is not None and not _in_area(entity, wanted_area):
             return False
         if box is not None:
             loc = entity.doc.get(LOCATION)

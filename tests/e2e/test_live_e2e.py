@@ -23,7 +23,11 @@ def test_changes_reach_live_subscribers_by_type_and_bbox(tmp_path: Path) -> None
         ready = threading.Event()
 
         def listen() -> None:
-            params = {"type": "FloodMonitoring", "bbox": "106.6,10.8,106.8,11.0"}
+            params = {
+                "type": "FloodMonitoring",
+                "bbox": "106.6,10.8,106.8,11.0",
+                "area": "thuan an",
+            }
             with httpx.stream("GET", server.url + "/api/v1/live", params=params, timeout=10) as r:
                 kind = ""
                 for line in r.iter_lines():
@@ -41,10 +45,13 @@ def test_changes_reach_live_subscribers_by_type_and_bbox(tmp_path: Path) -> None
         auth = {"Authorization": f"Bearer {ADMIN}"}
         with httpx.Client(base_url=server.url, headers=auth) as http:
 
-            def station(eid: str, etype: str, lon: float) -> dict[str, object]:
+            def station(
+                eid: str, etype: str, lon: float, area: str = "Thuận An"
+            ) -> dict[str, object]:
                 return {
                     "id": eid,
                     "type": etype,
+                    "areaServed": {"type": "Property", "value": area},
                     "currentLevel": {"type": "Property", "value": 1.2},
                     "location": {
                         "type": "GeoProperty",
@@ -52,7 +59,7 @@ def test_changes_reach_live_subscribers_by_type_and_bbox(tmp_path: Path) -> None
                     },
                 }
 
-            # Neither of these may arrive: wrong type, then outside the box.
+            # None of these may arrive: wrong type, outside the box, another area.
             http.post(
                 "/ngsi-ld/v1/entities",
                 json=station("urn:ngsi-ld:Streetlight:1", "Streetlight", 106.7),
@@ -60,6 +67,10 @@ def test_changes_reach_live_subscribers_by_type_and_bbox(tmp_path: Path) -> None
             http.post(
                 "/ngsi-ld/v1/entities",
                 json=station("urn:ngsi-ld:FloodMonitoring:far", "FloodMonitoring", 107.5),
+            )
+            http.post(
+                "/ngsi-ld/v1/entities",
+                json=station("urn:ngsi-ld:FloodMonitoring:da-1", "FloodMonitoring", 106.7, "Dĩ An"),
             )
             r = http.post(
                 "/ngsi-ld/v1/entities",
