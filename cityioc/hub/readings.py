@@ -129,54 +129,63 @@ def decide_readings(
 
     def decide(current: Mapping[str, StoredEntity]) -> Mutation:
         # The store may run a decision more than once (a retried transaction): start afresh.
-        result.accepted = 0
         result.errors[:] = earlier_errors
-        mutation = Mutation()
         entities: dict[str, StoredEntity] = {}
+        samples: list[Sample] = []
         newest: dict[tuple[str, str, str], Reading] = {}
         for index, r in readings:
-            entity = entities.get(r.entity_id) or current.get(r.entity_id)
+            eid = r.entity_id
+            entity = entities.get(eid) or current.get(eid)
             if entity is None:
                 if not auto_create or r.entity_type is None:
                     reason = "no type known to create it" if auto_create else "auto-create is off"
                     result.errors.append(
-                        (index, ResourceNotFound(f"entity {r.entity_id} does not exist ({reason})"))
+                        (index, ResourceNotFound(f"entity {eid} does not exist ({reason})"))
                     )
                     continue
-                entity = StoredEntity(r.entity_id, [r.entity_type], {}, now, now, actor, actor)
-            entities[r.entity_id] = entity
-            mutation.samples.append(Sample(r.entity_id, r.attr, r.t, r.value, r.dataset_id))
-            key = (r.entity_id, r.attr, r.dataset_id)
+                entity = StoredEntity(eid, [r.entity_type], {}, now, now, actor, actor)
+            entities[eid] = entity
+            samples.append(Sample(eid, r.attr, r.t, r.value, r.dataset_id))
+            key = (eid, r.attr, r.dataset_id)
             best = newest.get(key)
             if best is None or r.t >= best.t:
                 newest[key] = r
-            result.accepted += 1
+        result.accepted = len(samples)
         for (eid, attr, dataset), r in newest.items():
             _set_current(entities[eid], attr, dataset, r)
         for entity in entities.values():
             entity.modified_at = now
             entity.modified_by = actor
-        mutation.upserts = list(entities.values())
-        return mutation
+        return Mutation(upserts=list(entities.values()), samples=samples)
 
     return decide
 
 
 def _set_current(entity: StoredEntity, attr: str, dataset: str, r: Reading) -> None:
     """Make ``r`` the attribute's current value unless the stored one was observed later."""
+    observed = iso_ms(r.t)
     existing = entity.doc.get(attr)
+    if not dataset and (existing is None or type(existing) is dict):
+        # The common case: one instance, no datasetId.
+        if existing is not None and existing.get("observedAt", "") > observed:
+            return
+        new = dict(existing) if existing is not None and existing.get("type") == "Property" else {}
+        new["type"] = "Property"
+        new["value"] = r.value
+        new["observedAt"] = observed
+        if r.unit_code is not None:
+            new["unitCode"] = r.unit_code
+        entity.doc[attr] = new
+        return
     instances = existing if isinstance(existing, list) else [existing] if existing else []
     old = next((i for i in instances if i.get("datasetId", "") == dataset), None)
-    observed = iso_ms(r.t)
     if old is not None and old.get("observedAt", "") > observed:
         return
-    new: dict[str, Any] = dict(old) if old is not None and old.get("type") == "Property" else {}
+    new = dict(old) if old is not None and old.get("type") == "Property" else {}
     new.update(type="Property", value=r.value, observedAt=observed)
     if r.unit_code is not None:
         new["unitCode"] = r.unit_code
     if dataset:
         new["datasetId"] = dataset
-    if not instances or (old is not None and len(instances) == 1 and not dataset):
-        entity.doc[attr] = new if not dataset else [new]
-        return
-    entity.doc[attr] = [i for i in instances if i is not old] + [new]
+    kept = [i for i in instances if i is not old]
+    entity.doc[attr] = [*kept, new] if kept or dataset else new

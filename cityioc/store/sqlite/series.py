@@ -64,7 +64,8 @@ class SeriesIndex:
 
 
 def split_value(value: Any) -> tuple[float | None, str | None]:
-    if is_number(value):
+    kind = type(value)
+    if kind is float or kind is int or is_number(value):  # the type test is the fast path
         return float(value), None
     return None, orjson.dumps(value).decode()
 
@@ -78,11 +79,17 @@ def write_samples(
     """
     if not samples:
         return 0
-    index.resolve(conn, {(tenant, s.entity_id, s.attr, s.dataset_id) for s in samples})
-    latest: dict[tuple[int, int], tuple[float | None, str | None]] = {}
     sid_of = index.sid
+    keys = {(tenant, s.entity_id, s.attr, s.dataset_id) for s in samples}
+    if not keys <= sid_of.keys():
+        index.resolve(conn, keys)
+    latest: dict[tuple[int, int], tuple[float | None, str | None]] = {}
     for s in samples:
-        latest[(sid_of[(tenant, s.entity_id, s.attr, s.dataset_id)], s.t)] = split_value(s.value)
+        value = s.value
+        kind = type(value)
+        latest[(sid_of[(tenant, s.entity_id, s.attr, s.dataset_id)], s.t)] = (
+            (float(value), None) if kind is float or kind is int else split_value(value)
+        )
     last_t = index.last_t
     for key in [k for k in latest if k[1] <= last_t[k[0]]]:
         _settle_hot_repeat(conn, key, latest)
@@ -91,7 +98,8 @@ def write_samples(
         [(sid, t, v, j) for (sid, t), (v, j) in latest.items()],
     )
     for sid, t in latest:
-        last_t[sid] = max(last_t[sid], t)
+        if t > last_t[sid]:  # noqa: PLR1730 — the branch skips a store on the hot path
+            last_t[sid] = t
     index.hot_rows += len(latest)
     return len(latest)
 
