@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import time
 from urllib.parse import quote, urlencode
 
 import orjson
 
 from cityioc.bench.context import Context, after
 from cityioc.bench.databases import Backend, raw_scan
-from cityioc.bench.latency import percentile_ms, replay_gets, timed_gets
+from cityioc.bench.latency import load_batches, percentile_ms, replay_gets, timed_gets
 from cityioc.bench.readings import SeriesPlan
 from cityioc.bench.report import Row, Section, Target
-from cityioc.bench.server import Http, Server
+from cityioc.bench.server import Server
 from cityioc.core.clock import iso_ms
 
 NAME = "aggregate"
@@ -52,17 +51,6 @@ def _path(minutes: int) -> str:
     return f"/ngsi-ld/v1/temporal/entities/{quote(PLAN.entity_id(0), safe=':')}?{urlencode(params)}"
 
 
-def _backfill(http: Http, minutes: int, batch: int) -> float:
-    started = time.perf_counter()
-    for start in range(0, minutes, batch):
-        status, _, body = http.request(
-            "POST", "/api/v1/readings", PLAN.body(start, min(batch, minutes - start))
-        )
-        if status != 200:
-            raise RuntimeError(f"backfill answered {status}: {body[:300]!r}")
-    return minutes / (time.perf_counter() - started)
-
-
 def _measure(ctx: Context, backend: Backend, section: Section) -> Row:
     s = ctx.sizes
     row = Row(backend.name, None, "ms", TARGET, ratio_percent=False)
@@ -75,7 +63,15 @@ def _measure(ctx: Context, backend: Backend, section: Section) -> Row:
             Server(db.url, ctx.workdir, f"{NAME}-{backend.kind}") as server,
             server.client() as http,
         ):
-            backfill = _backfill(http, s.year_minutes, s.backfill_batch)
+            backfill = load_batches(
+                http,
+                "/api/v1/readings",
+                s.year_minutes,
+                s.backfill_batch,
+                PLAN.body,
+                s.load_budget_s,
+            )
+            row.note = backfill.shortfall(s.year_minutes, "readings", s.load_budget_s)
             settled = db.settle(s.settle_seconds)
             latencies, bodies = timed_gets(http, [path] * s.aggregate_queries)
             row.figure = percentile_ms(latencies, 95)
@@ -91,7 +87,7 @@ def _measure(ctx: Context, backend: Backend, section: Section) -> Row:
         section.profiles.append(profile)
     buckets = _buckets(bodies[-1])
     section.details.append(
-        f"{backend.name}: backfill {backfill:,.0f} readings/s; query p50"
+        f"{backend.name}: backfill {backfill.rate:,.0f} readings/s; query p50"
         f" {percentile_ms(latencies, 50):.1f} ms, {buckets:,} hourly averages per answer;"
         f" settling took {settled:.1f} s; reference: {label}, p50 {percentile_ms(scan, 50):.1f} ms"
     )

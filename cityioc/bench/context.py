@@ -18,6 +18,7 @@ class Sizes:
     duration: float  # seconds measured
     profile_seconds: float
     settle_seconds: float  # longest wait for the store to compact before sizes and queries
+    load_budget_s: float  # longest time for loading the data set of one benchmark
     ingest_entities: int
     ingest_batch: int
     ingest_workers: int
@@ -40,6 +41,7 @@ FULL = Sizes(
     duration=10.0,
     profile_seconds=8.0,
     settle_seconds=60.0,
+    load_budget_s=300.0,
     ingest_entities=1000,
     ingest_batch=5000,
     ingest_workers=4,
@@ -62,6 +64,7 @@ QUICK = Sizes(
     duration=1.5,
     profile_seconds=1.0,
     settle_seconds=0.0,
+    load_budget_s=60.0,
     ingest_entities=100,
     ingest_batch=500,
     ingest_workers=2,

@@ -55,7 +55,9 @@ class Recording:
         self.seconds = seconds
         self.out = workdir / f"profile-{pid}-{label.replace(' ', '_')}.txt"
         command = [py_spy, "record", "--pid", str(pid), "--duration", str(max(1, int(seconds)))]
-        command += ["--rate", "200", "--format", "raw", "--output", str(self.out)]
+        # Non-blocking: the process is not paused per sample, which also keeps py-spy's idle
+        # detection right (paused, a thread blocked on a queue was counted as busy).
+        command += ["--rate", "200", "--nonblocking", "--format", "raw", "--output", str(self.out)]
         self.proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
     def finish(self, top: int = 15) -> Profile:

@@ -155,7 +155,8 @@ def _render_profile(profile: Profile) -> list[str]:
         return [f"{title}: no profile ({profile.note or 'no samples'})."]
     out = [
         f"{title} (py-spy on the server process, {profile.samples:,} non-idle samples at 200 Hz;"
-        f" top {len(profile.frames)} frames by own time):",
+        f" top {len(profile.frames)} frames by own time; `Runner.run` is the event loop's own C"
+        " code (uvloop, HTTP parsing) and `<lambda> (<string>:1)` a NamedTuple being built):",
         "",
         "| own % | frame |",
         "|---:|---|",

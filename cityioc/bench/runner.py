@@ -38,11 +38,13 @@ def run_benchmarks(
     wanted = os.environ.get("CITYIOC_BENCH_BACKENDS", default).split(",")
     backends = detect_backends([w.strip() for w in wanted])
     sections = []
-    stamp = f"{now_text()}, commit {commit()}"
+    sha = commit()
     with scratch_dir() as workdir:
         ctx = Context(QUICK if quick else FULL, backends, workdir, quick)
         for name in names:
             started = time.monotonic()
+            # Other work on the machine skews the figures: record how busy it was.
+            stamp = f"{now_text()}, commit {sha}, load average {os.getloadavg()[0]:.2f} at start"
             print(f"[bench] {name} …", file=sys.stderr, flush=True)
             section = BENCHMARKS[name](ctx)
             section.stamp = stamp

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import orjson
-
 from cityioc.bench.context import Context
 from cityioc.bench.databases import Backend, Database
+from cityioc.bench.latency import load_batches
 from cityioc.bench.readings import SeriesPlan
 from cityioc.bench.report import Row, Section, Target
 from cityioc.bench.server import Server
@@ -43,34 +42,31 @@ def _measure(ctx: Context, backend: Backend, section: Section) -> list[Row]:
     s = ctx.sizes
     target = TARGETS.get(backend.kind)
     alone = Row(backend.name, None, "B", target, what="samples alone", ratio_percent=False)
-    full = Row(backend.name, None, "B", target, what="samples + series + rollups")
-    full.ratio_percent = False
+    full = Row(
+        backend.name, None, "B", target, what="samples + series + rollups", ratio_percent=False
+    )
     if backend.skip:
         alone.note = full.note = backend.skip
         return [alone, full]
     plan = _plan(ctx)
     batch = min(BATCH, s.size_readings)
     with backend.fresh(ctx.workdir) as db:
-        readings = 0
         with (
             Server(db.url, ctx.workdir, f"{NAME}-{backend.kind}") as server,
             server.client() as http,
         ):
-            for start in range(0, s.size_readings, batch):
-                status, _, body = http.request(
-                    "POST",
-                    "/api/v1/readings",
-                    plan.body(start, min(batch, s.size_readings - start)),
-                )
-                if status != 200:
-                    raise RuntimeError(f"readings answered {status}: {body[:300]!r}")
-                readings += int(orjson.loads(body)["accepted"])
+            loaded = load_batches(
+                http, "/api/v1/readings", s.size_readings, batch, plan.body, s.load_budget_s
+            )
+            readings = loaded.items
             settled = db.settle(s.settle_seconds)
         tables = db.table_bytes()
         widths = _rollup_rows(db)
         raw = db.raw_append(
-            [plan.raw(i, min(batch, readings - i)) for i in range(0, readings, batch)], 3600.0
+            [plan.raw(i, min(batch, readings - i)) for i in range(0, readings, batch)],
+            s.load_budget_s,
         )
+    alone.note = full.note = loaded.shortfall(s.size_readings, "readings", s.load_budget_s)
     samples = sum(size for name, size in tables.items() if name.startswith("sample"))
     total = samples + tables.get("series", 0) + tables.get("rollups", 0)
     for row, size in ((alone, samples), (full, total)):

@@ -1,6 +1,6 @@
 """The temporal representation of entities: raw instances, simplified values, aggregations.
 
-Aggregations read the rollups for every period aligned to a rollup width (minute, hour, day) and
+Aggregations read the rollups for every period aligned to a rollup width (hour, day) and
 the raw samples only for the periods that are not (typically the last, cut short by the range),
 so a year of per-minute data costs a few thousand rollup rows instead of half a million samples.
 """

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from cityioc.core.errors import BadRequestData, TooManyResults
 from cityioc.hub.geoquery import GeoQuery, parse_geoquery
 from cityioc.hub.models import StoredEntity
-from cityioc.hub.qlang import parse_q, to_postgres, to_sqlite
+from cityioc.hub.qlang import QExpr, compile_predicate, parse_q, to_postgres, to_sqlite
 from cityioc.store.names import LOCATION
 from cityioc.store.port import EntityQuery, SqlFilter, Store
 
@@ -50,36 +50,40 @@ async def run_query(
     if params.id_pattern is not None:
         _check_pattern(params.id_pattern)
     geo = parse_geoquery(params.georel, params.geometry, params.coordinates, params.geoproperty)
-    where = _compile_q(params.q, resolve, store.backend)
-    prefilter = None
-    if geo is not None and (params.geoproperty or LOCATION) == LOCATION:
-        prefilter = geo.prefilter_bbox()
-    base = EntityQuery(
-        types=params.types,
-        ids=params.ids,
-        id_pattern=params.id_pattern,
-        attrs_any=params.attrs,
-        where=where,
-        bbox=prefilter,
-        limit=params.limit,
-        offset=params.offset,
-        count=params.count,
-    )
+    expr = parse_q(params.q) if params.q else None
     if geo is None:
-        return await store.query_entities(tenant, base)
+        where = _to_sql(expr, resolve, store.backend) if expr is not None else None
+        return await store.query_entities(
+            tenant,
+            EntityQuery(
+                types=params.types,
+                ids=params.ids,
+                id_pattern=params.id_pattern,
+                attrs_any=params.attrs,
+                where=where,
+                limit=params.limit,
+                offset=params.offset,
+                count=params.count,
+            ),
+        )
+    # Geo-queries: the database narrows by bounding box; the exact geometry test and `q` run here
+    # on the few candidates (a compiled predicate is cheaper per entity than JSON SQL).
+    prop = params.geoproperty or LOCATION
     candidates, _ = await store.query_entities(
         tenant,
         EntityQuery(
-            types=base.types,
-            ids=base.ids,
-            id_pattern=base.id_pattern,
-            attrs_any=base.attrs_any,
-            where=base.where,
-            bbox=base.bbox,
+            types=params.types,
+            ids=params.ids,
+            id_pattern=params.id_pattern,
+            attrs_any=params.attrs,
+            bbox=geo.prefilter_bbox() if prop == LOCATION else None,
             limit=MAX_GEO_CANDIDATES,
         ),
     )
-    matched = _geo_filter(candidates, geo, params.geoproperty or LOCATION)
+    if expr is not None:
+        predicate = compile_predicate(expr, resolve)
+        candidates = [e for e in candidates if predicate(e.doc)]
+    matched = _geo_filter(candidates, geo, prop)
     page = matched[params.offset : params.offset + params.limit]
     return page, len(matched) if params.count else None
 
@@ -91,10 +95,7 @@ def _check_pattern(pattern: str) -> None:
         raise BadRequestData(f"idPattern is not a valid regular expression: {err}") from err
 
 
-def _compile_q(q: str | None, resolve: Callable[[str], str], backend: str) -> SqlFilter | None:
-    if not q:
-        return None
-    expr = parse_q(q)
+def _to_sql(expr: QExpr, resolve: Callable[[str], str], backend: str) -> SqlFilter:
     compile_fn = to_sqlite if backend == "sqlite" else to_postgres
     sql, params = compile_fn(expr, resolve, "e.doc")
     return SqlFilter(sql, tuple(params))

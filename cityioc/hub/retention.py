@@ -1,5 +1,5 @@
 """Raw-data retention: samples older than the configured age are purged; rollups are kept, so
-aggregations over old periods still answer (from the minute, hour and day rollups)."""
+aggregations over old periods still answer (from the hour and day rollups)."""
 
 from __future__ import annotations
 

@@ -256,6 +256,7 @@ def _batch_decider(
         result.errors[:] = earlier_errors
         mutation = Mutation()
         state = dict(current)  # later items in the same batch see earlier ones
+        written: dict[str, StoredEntity] = {}
         if op == "delete":
             for eid in ids:
                 if eid in state:
@@ -267,14 +268,14 @@ def _batch_decider(
             return mutation
         for new in parsed:
             try:
-                entity, written = _apply_batch_item(op, new, state.get(new.id), options, now, actor)
+                entity, attrs = _apply_batch_item(op, new, state.get(new.id), options, now, actor)
             except CityError as err:
                 result.errors.append((new.id, err))
                 continue
-            state[new.id] = entity
-            mutation.upserts = [e for e in mutation.upserts if e.id != new.id] + [entity]
-            mutation.samples += ops.samples_for(new.id, written, now)
+            state[new.id] = written[new.id] = entity
+            mutation.samples += ops.samples_for(new.id, attrs, now)
             result.success.append(new.id)
+        mutation.upserts = list(written.values())
         return mutation
 
     return decide

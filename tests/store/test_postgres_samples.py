@@ -55,8 +55,8 @@ async def test_numbers_go_in_v_and_everything_else_in_j(
     got = (await store.read_series("default", [KEY], None, None))[KEY].values
     assert got == values
     assert [type(v) for v in got[2:4]] == [bool, bool]
-    minute = await store.read_rollups("default", KEY, 60_000, None, None)
-    assert (minute.n.tolist(), minute.sum.tolist()) == ([2], [3.5])  # the bools are not counted
+    hour = await store.read_rollups("default", KEY, 3_600_000, None, None)
+    assert (hour.n.tolist(), hour.sum.tolist()) == ([2], [3.5])  # the bools are not counted
 
 
 async def test_non_finite_floats_round_trip(store: PostgresStore) -> None:
@@ -80,10 +80,10 @@ async def test_a_repeat_within_one_batch_keeps_the_last_value(store: PostgresSto
 
 
 async def test_a_value_turning_non_numeric_leaves_its_buckets(store: PostgresStore) -> None:
-    await write(store, [Sample("urn:v", PM25, 0, 4.0), Sample("urn:v", PM25, 120_000, 6.0)])
+    await write(store, [Sample("urn:v", PM25, 0, 4.0), Sample("urn:v", PM25, 3_600_000, 6.0)])
     await write(store, [Sample("urn:v", PM25, 0, "offline")])
-    minute = await store.read_rollups("default", KEY, 60_000, None, None)
-    assert (minute.buckets.tolist(), minute.n.tolist()) == ([120_000], [1])
+    hour = await store.read_rollups("default", KEY, 3_600_000, None, None)
+    assert (hour.buckets.tolist(), hour.n.tolist()) == ([3_600_000], [1])
     day = await store.read_rollups("default", KEY, 86_400_000, None, None)
     assert (day.n.tolist(), day.sum.tolist(), day.mn.tolist()) == ([1], [6.0], [6.0])
     await write(store, [Sample("urn:v", PM25, 0, 1.0)])  # and back to a number
@@ -92,10 +92,10 @@ async def test_a_value_turning_non_numeric_leaves_its_buckets(store: PostgresSto
 
 
 async def test_buckets_before_1970_are_floored_like_python(store: PostgresStore) -> None:
-    await write(store, [Sample("urn:v", PM25, -1, 1.0), Sample("urn:v", PM25, -60_001, 2.0)])
-    minute = await store.read_rollups("default", KEY, 60_000, None, None)
-    assert minute.buckets.tolist() == [-120_000, -60_000]
-    assert await store.series_extent("default", KEY) == (-60_001, -1)
+    await write(store, [Sample("urn:v", PM25, -1, 1.0), Sample("urn:v", PM25, -3_600_001, 2.0)])
+    hour = await store.read_rollups("default", KEY, 3_600_000, None, None)
+    assert hour.buckets.tolist() == [-7_200_000, -3_600_000]
+    assert await store.series_extent("default", KEY) == (-3_600_001, -1)
 
 
 async def test_text_postgres_cannot_hold_is_bad_request_data(store: PostgresStore) -> None:
@@ -127,4 +127,4 @@ async def test_purging_raw_samples_keeps_the_rollups(store: PostgresStore) -> No
 async def test_a_batch_without_numbers_has_no_rollups(store: PostgresStore) -> None:
     await write(store, [Sample("urn:v", PM25, i, "ok") for i in range(3)])
     assert (await store.read_series("default", [KEY], None, None))[KEY].values == ["ok"] * 3
-    assert (await store.read_rollups("default", KEY, 60_000, None, None)).n.tolist() == []
+    assert (await store.read_rollups("default", KEY, 3_600_000, None, None)).n.tolist() == []

@@ -12,6 +12,7 @@ from cityioc.core.errors import AlreadyExists
 from cityioc.hub.models import AttributeValue, Mutation, Sample, StoredEntity
 from cityioc.store.names import LOCATION
 from cityioc.store.port import (
+    ROLLUP_WIDTHS_MS,
     ApiKeyRecord,
     AuditRecord,
     Decide,
@@ -197,7 +198,7 @@ async def test_rollups_match_the_raw_samples(store: Store) -> None:
     await write(store, samples("urn:g", start + 13_000, [100.0, -5.0], step=37_000 * 50))
     key = SeriesKey("urn:g", PM25)
     raw = (await store.read_series("default", [key], None, None))[key]
-    for width in (60_000, 3_600_000, 86_400_000):
+    for width in ROLLUP_WIDTHS_MS:
         rollup = await store.read_rollups("default", key, width, None, None)
         buckets = raw.times // width * width
         assert rollup.buckets.tolist() == sorted(set(buckets.tolist()))
@@ -253,7 +254,7 @@ async def test_discovery(store: Store) -> None:
 async def check_rollups_match_raw(store: Store, key: SeriesKey) -> None:
     raw = (await store.read_series("default", [key], None, None))[key]
     vals = np.array(raw.values, dtype=float)
-    for width in (60_000, 3_600_000, 86_400_000):
+    for width in ROLLUP_WIDTHS_MS:
         rollup = await store.read_rollups("default", key, width, None, None)
         buckets = raw.times // width * width
         assert rollup.buckets.tolist() == sorted(set(buckets.tolist()))

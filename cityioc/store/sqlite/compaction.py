@@ -188,7 +188,7 @@ def _merge_late(conn: sqlite3.Connection, sid: int, times: np.ndarray, values: l
         "INSERT INTO sample_blocks (sid, t0, t1, n, data) VALUES (?, ?, ?, ?, ?)",
         _blocks(sid, merged_t, merged_v),
     )
-    # Recompute whole days: every minute, hour and day bucket in the span is fully covered.
+    # Recompute whole days: every hour and day bucket in the span is fully covered.
     conn.execute(
         "DELETE FROM rollups WHERE sid = ? AND bucket >= ? AND bucket < ?", (sid, span_lo, span_hi)
     )

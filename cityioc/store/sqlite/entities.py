@@ -103,7 +103,8 @@ def _index(
 ) -> None:
     """Keep ``entity_types`` and ``entity_geo`` in step, touching them only on change."""
     if old is None or entity.types != old.types:
-        conn.execute("DELETE FROM entity_types WHERE rid = ?", (rid,))
+        if old is not None:  # by primary key: (tenant, type, rid), never a scan by rid
+            _drop_types(conn, tenant, rid, old.types)
         conn.executemany(
             "INSERT OR IGNORE INTO entity_types (tenant, type, rid) VALUES (?, ?, ?)",
             [(tenant, t, rid) for t in entity.types],
@@ -121,10 +122,17 @@ def _index(
         )
 
 
-def delete(conn: sqlite3.Connection, rid: int) -> None:
+def delete(conn: sqlite3.Connection, tenant: str, rid: int, entity: StoredEntity) -> None:
     conn.execute("DELETE FROM entities WHERE rid = ?", (rid,))
-    conn.execute("DELETE FROM entity_types WHERE rid = ?", (rid,))
+    _drop_types(conn, tenant, rid, entity.types)
     conn.execute("DELETE FROM entity_geo WHERE rid = ?", (rid,))
+
+
+def _drop_types(conn: sqlite3.Connection, tenant: str, rid: int, types: Sequence[str]) -> None:
+    conn.executemany(
+        "DELETE FROM entity_types WHERE tenant = ? AND type = ? AND rid = ?",
+        [(tenant, t, rid) for t in types],
+    )
 
 
 def _where(tenant: str, query: EntityQuery) -> tuple[str, list[Any]]:
@@ -132,9 +140,15 @@ def _where(tenant: str, query: EntityQuery) -> tuple[str, list[Any]]:
     params: list[Any] = [tenant]
     if query.types:
         marks = ",".join("?" * len(query.types))
-        clauses.append(
-            f"e.rid IN (SELECT rid FROM entity_types WHERE tenant = ? AND type IN ({marks}))"
-        )
+        if query.bbox is None:  # the type index drives
+            clauses.append(
+                f"e.rid IN (SELECT rid FROM entity_types WHERE tenant = ? AND type IN ({marks}))"
+            )
+        else:  # the R*Tree drives: probe the type per candidate, don't list every rid of it
+            clauses.append(
+                "EXISTS (SELECT 1 FROM entity_types t WHERE t.tenant = ?"
+                f" AND t.type IN ({marks}) AND t.rid = e.rid)"
+            )
         params += [tenant, *query.types]
     if query.ids:
         clauses.append(f"e.id IN ({','.join('?' * len(query.ids))})")
@@ -144,10 +158,7 @@ def _where(tenant: str, query: EntityQuery) -> tuple[str, list[Any]]:
         params.append(query.id_pattern)
     if query.bbox is not None:
         minx, miny, maxx, maxy = query.bbox
-        clauses.append(
-            "e.rid IN (SELECT rid FROM entity_geo WHERE minx <= ? AND maxx >= ?"
-            " AND miny <= ? AND maxy >= ?)"
-        )
+        clauses.append("g.minx <= ? AND g.maxx >= ? AND g.miny <= ? AND g.maxy >= ?")
         params += [maxx, minx, maxy, miny]
     if query.attrs_any:
         ors = " OR ".join("json_type(e.doc, ?) IS NOT NULL" for _ in query.attrs_any)
@@ -167,7 +178,10 @@ def query(
     conn: sqlite3.Connection, tenant: str, q: EntityQuery
 ) -> tuple[list[StoredEntity], int | None]:
     where, params = _where(tenant, q)
-    sql = f"SELECT {_COLUMNS} FROM entities e WHERE {where} ORDER BY e.rid"
+    # With a bounding box, the R*Tree drives (CROSS JOIN fixes the order in SQLite): it narrows
+    # 100,000 entities to a few hundred before any JSON is looked at.
+    source = "entity_geo g CROSS JOIN entities e ON e.rid = g.rid" if q.bbox else "entities e"
+    sql = f"SELECT {_COLUMNS} FROM {source} WHERE {where} ORDER BY e.rid"
     page_params = list(params)
     if q.limit is not None:
         sql += " LIMIT ? OFFSET ?"
@@ -179,7 +193,7 @@ def query(
     total = None
     if q.count:
         total = int(
-            conn.execute(f"SELECT count(*) FROM entities e WHERE {where}", params).fetchone()[0]
+            conn.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()[0]
         )
     return entities, total
 

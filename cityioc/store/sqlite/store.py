@@ -122,7 +122,7 @@ class SqliteStore:
             entities.save_all(conn, tenant, mutation.upserts, loaded)
             for eid in mutation.deletes:
                 if eid in loaded:
-                    entities.delete(conn, loaded[eid][0])
+                    entities.delete(conn, tenant, *loaded[eid])
             series.write_samples(conn, self._series, tenant, mutation.samples)
             _write_audit(conn, audit)
             return mutation

@@ -45,7 +45,7 @@ CREATE TABLE samples (
     PRIMARY KEY (sid, t)
 );
 
--- Partial aggregates of numeric samples per clock-aligned bucket (width: 60000, 3600000, 86400000 ms).
+-- Partial aggregates of numeric samples per clock-aligned bucket (width: 3600000 and 86400000 ms).
 -- Every write batch updates its buckets in place: free space keeps those updates HOT.
 CREATE TABLE rollups (
     sid INTEGER NOT NULL,

@@ -55,7 +55,7 @@ CREATE TABLE sample_blocks (
 ) WITHOUT ROWID;
 
 -- Partial aggregates of numeric compacted samples per clock-aligned bucket
--- (width: 60000, 3600000, 86400000 ms); readers add the partials of the hot samples.
+-- (width: 3600000 and 86400000 ms); readers add the partials of the hot samples.
 CREATE TABLE rollups (
     sid INTEGER NOT NULL,
     width INTEGER NOT NULL,
