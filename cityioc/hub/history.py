@@ -19,6 +19,7 @@ from cityioc.hub.models import StoredEntity
 from cityioc.hub.readings import type_from_urn
 from cityioc.hub.temporal import (
     Aggregated,
+    BucketList,
     Duration,
     Partials,
     TimeRange,
@@ -130,31 +131,41 @@ async def _aggregate(
     buckets = bucket_starts(start, end, query.period or Duration())
     if not buckets:
         return {m: [] for m in query.methods}
-    width = _rollup_width(buckets, query.methods) if numeric else None
+    bl = buckets if isinstance(buckets, BucketList) else BucketList(*_columns(buckets))
+    width = _rollup_width(bl, query.methods) if numeric else None
     if width is None:
-        return await _from_raw(store, tenant, key, buckets, query.methods)
-    aligned = [b for b in buckets if b[0] % width == 0 and b[1] % width == 0]
-    ragged = [b for b in buckets if not (b[0] % width == 0 and b[1] % width == 0)]
-    rollups = await store.read_rollups(tenant, key, width, aligned[0][0], aligned[-1][1])
+        return await _from_raw(store, tenant, key, bl, query.methods)
+    aligned = (bl.starts % width == 0) & (bl.ends % width == 0)
+    inside = BucketList(bl.starts[aligned], bl.ends[aligned])
+    rollups = await store.read_rollups(
+        tenant, key, width, int(inside.starts[0]), int(inside.ends[-1])
+    )
     partials = Partials(rollups.n, rollups.sum, rollups.sumsq, rollups.mn, rollups.mx)
-    result = aggregate_from_rollups(rollups.buckets, partials, width, aligned, query.methods)
-    if ragged:
-        rest = await _from_raw(store, tenant, key, ragged, query.methods)
-        for method, rows in rest.items():
-            result[method] = sorted(result[method] + rows, key=lambda row: str(row[1]))
+    result = aggregate_from_rollups(rollups.buckets, partials, width, inside, query.methods)
+    for i in np.flatnonzero(~aligned).tolist():  # ragged edges: few, each from its raw samples
+        one = BucketList(bl.starts[i : i + 1], bl.ends[i : i + 1])
+        for method, rows in (await _from_raw(store, tenant, key, one, query.methods)).items():
+            result[method] += rows
+    if not aligned.all():
+        for rows in result.values():
+            rows.sort(key=lambda row: str(row[1]))
     return result
 
 
-def _rollup_width(buckets: Sequence[tuple[int, int]], methods: Sequence[str]) -> int | None:
+def _columns(buckets: Sequence[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    arr = np.asarray(buckets, dtype=np.int64).reshape(-1, 2)
+    return arr[:, 0], arr[:, 1]
+
+
+def _rollup_width(buckets: BucketList, methods: Sequence[str]) -> int | None:
     """The widest rollup that answers most periods exactly (None: use the raw samples)."""
     for width in sorted(ROLLUP_WIDTHS_MS, reverse=True):
-        aligned = [b for b in buckets if b[0] % width == 0 and b[1] % width == 0]
-        if (
-            aligned
-            and len(aligned) * 2 >= len(buckets)
-            and rollups_can_answer(aligned, methods, width)
-        ):
-            return width
+        aligned = (buckets.starts % width == 0) & (buckets.ends % width == 0)
+        count = int(aligned.sum())
+        if count and count * 2 >= len(buckets):
+            subset = BucketList(buckets.starts[aligned], buckets.ends[aligned])
+            if rollups_can_answer(subset, methods, width):
+                return width
     return None
 
 
