@@ -23,6 +23,7 @@ Listener = Callable[[str, str, Mutation], None]
 class BatchResult:
     success: list[str] = field(default_factory=list)
     errors: list[tuple[str, CityError]] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)  # the successes that made a new entity
 
 
 class Hub:
@@ -253,6 +254,7 @@ def _batch_decider(
     def decide(current: Mapping[str, StoredEntity]) -> Mutation:
         # The store may run a decision more than once (a retried transaction): start afresh.
         result.success.clear()
+        result.created.clear()
         result.errors[:] = earlier_errors
         mutation = Mutation()
         state = dict(current)  # later items in the same batch see earlier ones
@@ -272,6 +274,8 @@ def _batch_decider(
             except CityError as err:
                 result.errors.append((new.id, err))
                 continue
+            if new.id not in state:
+                result.created.append(new.id)
             state[new.id] = written[new.id] = entity
             mutation.samples += ops.samples_for(new.id, attrs, now)
             result.success.append(new.id)

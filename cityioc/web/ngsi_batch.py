@@ -34,8 +34,8 @@ async def _run(request: Request, op: str, options: str | None) -> Response:
 
 def _respond(call: Call, op: str, result: BatchResult) -> Response:
     if not result.errors:
-        if op == "create":
-            return json_response(call, result.success, status=201)
+        if op == "create" or (op == "upsert" and result.created):
+            return json_response(call, result.created, status=201)  # the ids of new entities
         return Response(status_code=204)
     body = {
         "success": result.success,

@@ -208,7 +208,9 @@ def test_batch_operations_report_each_entity(client: TestClient) -> None:
     body = r.json()
     assert body["success"] == [station(3)["id"]]
     assert {e["entityId"] for e in body["errors"]} == {station(2)["id"], "bad id"}
-    assert client.post(f"{ops}/upsert", json=[station(1, pm25=1), station(4)]).status_code == 204
+    created = client.post(f"{ops}/upsert", json=[station(1, pm25=1), station(4)])
+    assert created.status_code == 201 and created.json() == [station(4)["id"]]
+    assert client.post(f"{ops}/upsert", json=[station(4)]).status_code == 204
     assert client.get(f"{BASE}/entities/{station(1)['id']}").json()["pm25"]["value"] == 1
     upd = client.post(
         f"{ops}/update", json=[{"id": station(4)["id"], "pm25": {"type": "Property", "value": 7}}]
