@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from cityioc.core.clock import parse_datetime_ms
@@ -29,82 +30,60 @@ from cityioc.web.ngsi_query import query_params, query_params_from_body
 router = APIRouter(prefix="/ngsi-ld/v1/temporal", tags=["NGSI-LD temporal"])
 
 
-def _temporal_query(
-    call: Call,
-    *,
-    timerel: str | None,
-    timeAt: str | None,
-    endTimeAt: str | None,
-    timeproperty: str | None,
-    lastN: str | None,
-    attrs: str | None,
-    options: str | None,
-    format: str | None,
-    aggrMethods: str | None,
-    aggrPeriodDuration: str | None,
-) -> TemporalQuery:
-    opts = set(split_list(options))
+@dataclass
+class TemporalArgs:
+    """The temporal query parameters, shared by every temporal read (a FastAPI dependency)."""
+
+    timerel: str | None = None
+    timeAt: str | None = None
+    endTimeAt: str | None = None
+    timeproperty: str | None = None
+    lastN: str | None = None
+    attrs: str | None = None
+    options: str | None = None
+    format: str | None = None
+    aggrMethods: str | None = None
+    aggrPeriodDuration: str | None = None
+
+
+Temporal = Annotated[TemporalArgs, Depends()]
+
+
+def _temporal_query(call: Call, args: TemporalArgs) -> TemporalQuery:
+    opts = set(split_list(args.options))
     form: TemporalForm = "normalized"
-    if format == "aggregatedValues" or "aggregatedValues" in opts:
+    if args.format == "aggregatedValues" or "aggregatedValues" in opts:
         form = "aggregatedValues"
-    elif format in ("temporalValues", "simplified") or "temporalValues" in opts:
+    elif args.format in ("temporalValues", "simplified") or "temporalValues" in opts:
         form = "temporalValues"
-    elif format not in (None, "normalized"):
-        raise BadRequestData(f"unknown format {format!r}")
-    if form == "aggregatedValues" and not aggrMethods:
+    elif args.format not in (None, "normalized"):
+        raise BadRequestData(f"unknown format {args.format!r}")
+    if form == "aggregatedValues" and not args.aggrMethods:
         raise BadRequestData("format=aggregatedValues needs aggrMethods")
-    names = split_list(attrs)
+    names = split_list(args.attrs)
     return TemporalQuery(
-        time_range=parse_timerel(timerel, timeAt, endTimeAt, timeproperty),
+        time_range=parse_timerel(args.timerel, args.timeAt, args.endTimeAt, args.timeproperty),
         form=form,
         attrs=frozenset(call.context.expand_term(a) for a in names) if names else None,
-        last_n=parse_last_n(lastN),
-        methods=parse_aggr_methods(aggrMethods)
-        if form == "aggregatedValues" and aggrMethods
+        last_n=parse_last_n(args.lastN),
+        methods=parse_aggr_methods(args.aggrMethods)
+        if form == "aggregatedValues" and args.aggrMethods
         else (),
-        period=parse_duration_ms(aggrPeriodDuration) if aggrPeriodDuration else None,
+        period=parse_duration_ms(args.aggrPeriodDuration) if args.aggrPeriodDuration else None,
     )
 
 
 @router.get("/entities/{entity_id}", summary="History of one entity")
-async def temporal_retrieve(
-    request: Request,
-    entity_id: str,
-    timerel: str | None = None,
-    timeAt: str | None = None,
-    endTimeAt: str | None = None,
-    timeproperty: str | None = None,
-    lastN: str | None = None,
-    attrs: str | None = None,
-    options: str | None = None,
-    format: str | None = None,
-    aggrMethods: str | None = None,
-    aggrPeriodDuration: str | None = None,
-) -> Response:
+async def temporal_retrieve(request: Request, entity_id: str, args: Temporal) -> Response:
     call = await ngsi_call(request, with_body=False)
     await require_tenant(call)
-    query = _temporal_query(
-        call,
-        timerel=timerel,
-        timeAt=timeAt,
-        endTimeAt=endTimeAt,
-        timeproperty=timeproperty,
-        lastN=lastN,
-        attrs=attrs,
-        options=options,
-        format=format,
-        aggrMethods=aggrMethods,
-        aggrPeriodDuration=aggrPeriodDuration,
-    )
+    query = _temporal_query(call, args)
     store = call.city.store
     current = (await store.get_entities(call.tenant, [entity_id])).get(entity_id)
-    if current is not None and call.principal.is_public:
+    if call.principal.is_public:  # the public sees the history of public types only
         public = {call.context.expand_type(t) for t in call.city.settings.public_types}
-        if not any(t in public for t in current.types):
-            current = None
+        if current is None or not any(t in public for t in current.types):
             raise ResourceNotFound(f"entity {entity_id} does not exist")
-    if current is None and call.principal.is_public:
-        raise ResourceNotFound(f"entity {entity_id} does not exist")
     found = await temporal_entity(store, call.tenant, entity_id, current, query)
     if found is None:
         raise ResourceNotFound(f"entity {entity_id} has no history")
@@ -114,6 +93,7 @@ async def temporal_retrieve(
 @router.get("/entities", summary="Query the history of entities")
 async def temporal_query(
     request: Request,
+    args: Temporal,
     id: str | None = None,
     idPattern: str | None = None,
     type: str | None = None,
@@ -122,35 +102,13 @@ async def temporal_query(
     geometry: str | None = None,
     coordinates: str | None = None,
     geoproperty: str | None = None,
-    timerel: str | None = None,
-    timeAt: str | None = None,
-    endTimeAt: str | None = None,
-    timeproperty: str | None = None,
-    lastN: str | None = None,
-    attrs: str | None = None,
-    options: str | None = None,
-    format: str | None = None,
-    aggrMethods: str | None = None,
-    aggrPeriodDuration: str | None = None,
     limit: int | None = None,
     offset: int = 0,
     count: bool = False,
 ) -> Response:
     call = await ngsi_call(request, with_body=False)
     await require_tenant(call)
-    query = _temporal_query(
-        call,
-        timerel=timerel,
-        timeAt=timeAt,
-        endTimeAt=endTimeAt,
-        timeproperty=timeproperty,
-        lastN=lastN,
-        attrs=attrs,
-        options=options,
-        format=format,
-        aggrMethods=aggrMethods,
-        aggrPeriodDuration=aggrPeriodDuration,
-    )
+    query = _temporal_query(call, args)
     params = query_params(
         call,
         id=id,
@@ -188,8 +146,7 @@ async def temporal_query_post(
     params, tq = query_params_from_body(call, call.body, limit=limit, offset=offset, count=count)
     attrs = call.body.get("attrs")
     last_n = tq.get("lastN")
-    query = _temporal_query(
-        call,
+    args = TemporalArgs(
         timerel=tq.get("timerel"),
         timeAt=tq.get("timeAt"),
         endTimeAt=tq.get("endTimeAt"),
@@ -201,6 +158,7 @@ async def temporal_query_post(
         aggrMethods=aggrMethods or _joined(tq.get("aggrMethods")),
         aggrPeriodDuration=aggrPeriodDuration or tq.get("aggrPeriodDuration"),
     )
+    query = _temporal_query(call, args)
     return await _temporal_response(call, params, query)
 
 
