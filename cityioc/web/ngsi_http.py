@@ -17,6 +17,7 @@ from cityioc.core.errors import (
     NonexistentTenant,
     NotAcceptable,
     PayloadTooLarge,
+    Unauthorized,
     UnsupportedMediaType,
 )
 from cityioc.hub.context import ActiveContext, context_from_request
@@ -44,8 +45,12 @@ class Call:
 
 
 async def principal_of(request: Request) -> Principal:
+    c = city(request)
     key = key_from_headers(request.headers.get("authorization"), request.headers.get("x-api-key"))
-    return await city(request).keys.authenticate(key)
+    principal = await c.keys.authenticate(key)
+    if principal.is_public and c.settings.require_auth_for_reads:
+        raise Unauthorized("this deployment serves no public data: send an API key")
+    return principal
 
 
 def tenant_of(request: Request) -> str:

@@ -111,3 +111,14 @@ def test_ndjson_limits_and_auth(client: TestClient) -> None:
         "/api/v1/readings", content=huge, headers={"Content-Type": "application/json"}
     )
     assert too_big.status_code == 413
+
+
+def test_a_closed_deployment_serves_no_public_reads(database_url: str) -> None:
+    from cityioc.core.settings import Settings
+    from cityioc.web.app import create_app
+
+    settings = Settings(database_url=database_url, require_auth_for_reads=True, environment="test")
+    with TestClient(create_app(settings)) as closed:
+        r = closed.get("/ngsi-ld/v1/entities", params={"type": "AirQualityObserved"})
+        assert r.status_code == 401 and r.json()["type"].endswith("/Unauthorized")
+        assert closed.get("/healthz").status_code == 200
