@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cityioc.core.errors import BadRequestData, TooManyResults
 from cityioc.hub.geoquery import GeoQuery, parse_geoquery
@@ -15,6 +15,7 @@ from cityioc.store.port import EntityQuery, SqlFilter, Store
 
 # Above this many candidates a geo-query without other filters must page on the server side.
 MAX_GEO_CANDIDATES = 200_000
+GEO_CHUNK = 500  # candidates decoded per round trip
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,22 +72,25 @@ async def run_query(
     # here for SQLite, where a compiled predicate beats its JSON functions several times over.
     prop = params.geoproperty or LOCATION
     in_sql = expr is not None and store.backend != "sqlite"
-    candidates, _ = await store.query_entities(
-        tenant,
-        EntityQuery(
-            types=params.types,
-            ids=params.ids,
-            id_pattern=params.id_pattern,
-            attrs_any=params.attrs,
-            where=_to_sql(expr, resolve, store.backend) if in_sql and expr is not None else None,
-            bbox=geo.prefilter_bbox() if prop == LOCATION else None,
-            limit=MAX_GEO_CANDIDATES,
-        ),
+    candidates = EntityQuery(
+        types=params.types,
+        ids=params.ids,
+        id_pattern=params.id_pattern,
+        attrs_any=params.attrs,
+        where=_to_sql(expr, resolve, store.backend) if in_sql and expr is not None else None,
+        bbox=geo.prefilter_bbox() if prop == LOCATION else None,
+        limit=GEO_CHUNK,
     )
-    if expr is not None and not in_sql:
-        predicate = compile_predicate(expr, resolve)
-        candidates = [e for e in candidates if predicate(e.doc)]
-    matched = _geo_filter(candidates, geo, prop)
+    predicate = compile_predicate(expr, resolve) if expr is not None and not in_sql else None
+    # Without count, stop as soon as the page is full: most candidates are never decoded.
+    wanted = None if params.count else params.offset + params.limit
+    matched: list[StoredEntity] = []
+    for offset in range(0, MAX_GEO_CANDIDATES, GEO_CHUNK):
+        chunk, _ = await store.query_entities(tenant, replace(candidates, offset=offset))
+        kept = chunk if predicate is None else [e for e in chunk if predicate(e.doc)]
+        matched += _geo_filter(kept, geo, prop)
+        if len(chunk) < GEO_CHUNK or (wanted is not None and len(matched) >= wanted):
+            break
     page = matched[params.offset : params.offset + params.limit]
     return page, len(matched) if params.count else None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 BASE = "/ngsi-ld/v1"
@@ -296,3 +297,26 @@ def test_bad_regular_expressions_are_client_errors(client: TestClient) -> None:
     # Valid for Python, not for PostgreSQL's regex engine: a 400 there, never a 500.
     python_only = {"type": "AirQualityObserved", "q": 'name~="(?P<n>Tr)"'}
     assert client.get(f"{BASE}/entities", params=python_only).status_code in (200, 400)
+
+
+def test_geo_pages_are_the_same_whether_counted_or_not(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cityioc.hub.query
+
+    monkeypatch.setattr(cityioc.hub.query, "GEO_CHUNK", 3)  # force several round trips
+    for n in range(12):
+        create(client, station(n, pm25=10.0 * n, lon=106.60 + n * 0.001, lat=10.98))
+    near = {
+        "type": "AirQualityObserved",
+        "q": "pm25>=20",
+        "georel": "near;maxDistance==5000",
+        "geometry": "Point",
+        "coordinates": "[106.605,10.98]",
+    }
+    every = client.get(f"{BASE}/entities", params={**near, "limit": 100, "count": "true"})
+    all_ids = [e["id"] for e in every.json()]
+    assert len(all_ids) == 10 and every.headers["NGSILD-Results-Count"] == "10"
+    for offset, limit in ((0, 4), (3, 2), (8, 5)):
+        page = client.get(f"{BASE}/entities", params={**near, "limit": limit, "offset": offset})
+        assert [e["id"] for e in page.json()] == all_ids[offset : offset + limit]
