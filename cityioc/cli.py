@@ -184,7 +184,9 @@ def keys_revoke(key_id: str, database_url: DatabaseOpt = None) -> None:
         store = make_store(_settings(database_url).database_url, SystemClock())
         await store.open()
         try:
-            return await store.revoke_api_key(key_id, SystemClock().now_ms())
+            from cityioc.web.auth import KeyRing
+
+            return await KeyRing(store, SystemClock()).revoke(key_id, "cli")
         finally:
             await store.close()
 

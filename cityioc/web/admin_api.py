@@ -50,8 +50,9 @@ async def create_key(request: Request, body: NewKey) -> dict[str, Any]:
 
 @router.delete("/admin/keys/{key_id}", status_code=204, summary="Revoke an API key")
 async def revoke_key(request: Request, key_id: str) -> Response:
-    (await principal_of(request)).require(Role.admin)
-    if not await city(request).keys.revoke(key_id):
+    principal = await principal_of(request)
+    principal.require(Role.admin)
+    if not await city(request).keys.revoke(key_id, principal.actor):
         raise ResourceNotFound(f"no active key {key_id}")
     return Response(status_code=204)
 

@@ -14,7 +14,8 @@ from enum import StrEnum
 
 from cityioc.core.clock import Clock
 from cityioc.core.errors import BadRequestData, Forbidden, Unauthorized
-from cityioc.store.port import ApiKeyRecord, Store
+from cityioc.hub.models import Mutation
+from cityioc.store.port import ApiKeyRecord, AuditRecord, Store
 
 KEY_PREFIX = "cio"
 CACHE_SECONDS = 10.0
@@ -83,6 +84,7 @@ class KeyRing:
         if existing is not None:
             return existing, secret
         await self.store.put_api_key(record)
+        await self._audit(actor, "create-key", key_id, {"role": record.role, "name": name})
         return record, secret
 
     async def authenticate(self, key: str | None) -> Principal:
@@ -102,9 +104,19 @@ class KeyRing:
             raise Unauthorized("the API key is not valid")
         return Principal(f"key:{record.key_id}", Role(record.role))
 
-    async def revoke(self, key_id: str) -> bool:
+    async def revoke(self, key_id: str, actor: str) -> bool:
         self._cache.clear()
-        return await self.store.revoke_api_key(key_id, self.clock.now_ms())
+        revoked = await self.store.revoke_api_key(key_id, self.clock.now_ms())
+        if revoked:
+            await self._audit(actor, "revoke-key", key_id, None)
+        return revoked
+
+    async def _audit(
+        self, actor: str, action: str, key_id: str, detail: dict[str, str] | None
+    ) -> None:
+        """Key changes go to the audit trail (subject ``key:<id>``), through an empty write."""
+        record = AuditRecord(self.clock.now_ms(), actor, "default", action, f"key:{key_id}", detail)
+        await self.store.mutate("default", [], lambda _: Mutation(), actor, [record])
 
 
 def key_from_headers(authorization: str | None, x_api_key: str | None) -> str | None:

@@ -37,6 +37,11 @@ def test_keys_are_created_once_listed_without_secret_and_revoked(client: TestCli
     assert ok.status_code == 200
     assert client.get("/api/v1/admin/keys", headers=as_ingest).status_code == 403
     assert client.delete(f"/api/v1/admin/keys/{key_id}").status_code == 204
+    trail = client.get("/api/v1/audit", params={"subject": f"key:{key_id}"}).json()
+    assert [(a["action"], a["actor"].startswith("key:")) for a in trail] == [
+        ("revoke-key", True),
+        ("create-key", True),
+    ]
     again = client.post(
         "/api/v1/readings",
         json=[{"entity": EID, "attribute": "pm25", "value": 3}],
