@@ -270,14 +270,15 @@ def read_rollups(
 
 
 def _rollup_data(rows: list[tuple[Any, ...]]) -> RollupData:
-    cols = list(zip(*rows, strict=True)) if rows else [()] * 6
+    # One conversion of the whole result (bucket times and counts are exact in float64).
+    arr = np.array(rows, dtype=np.float64).reshape(-1, 6)
     return RollupData(
-        buckets=np.array(cols[0], dtype=np.int64),
-        n=np.array(cols[1], dtype=np.int64),
-        sum=np.array(cols[2], dtype=np.float64),
-        sumsq=np.array(cols[3], dtype=np.float64),
-        mn=np.array(cols[4], dtype=np.float64),
-        mx=np.array(cols[5], dtype=np.float64),
+        buckets=arr[:, 0].astype(np.int64),
+        n=arr[:, 1].astype(np.int64),
+        sum=arr[:, 2].copy(),
+        sumsq=arr[:, 3].copy(),
+        mn=arr[:, 4].copy(),
+        mx=arr[:, 5].copy(),
     )
 
 
