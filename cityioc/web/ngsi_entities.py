@@ -24,7 +24,7 @@ from cityioc.web.ngsi_http import (
     split_list,
     strip_context,
 )
-from cityioc.web.ngsi_query import query_params, query_params_from_body
+from cityioc.web.ngsi_query import Selected, query_params, query_params_from_body
 
 router = APIRouter(prefix="/ngsi-ld/v1", tags=["NGSI-LD entities"])
 
@@ -94,41 +94,17 @@ async def create_entity(request: Request) -> Response:
 @router.get("/entities", summary="Query entities")
 async def query_entities(
     request: Request,
-    id: str | None = None,
-    idPattern: str | None = None,
-    type: str | None = None,
+    sel: Selected,
     attrs: str | None = None,
     pick: str | None = None,
     omit: str | None = None,
-    q: str | None = None,
-    georel: str | None = None,
-    geometry: str | None = None,
-    coordinates: str | None = None,
-    geoproperty: str | None = None,
-    limit: int | None = None,
-    offset: int = 0,
-    count: bool = False,
     options: str | None = None,
     format: str | None = None,
 ) -> Response:
     call = await ngsi_call(request, with_body=False, geo=True)
     await require_tenant(call)
-    params = query_params(
-        call,
-        id=id,
-        idPattern=idPattern,
-        type=type,
-        attrs=attrs,
-        q=q,
-        georel=georel,
-        geometry=geometry,
-        coordinates=coordinates,
-        geoproperty=geoproperty,
-        limit=limit,
-        offset=offset,
-        count=count,
-    )
-    return await _query_response(call, params, options, format, attrs, pick, omit, geoproperty)
+    params = query_params(call, sel, attrs)
+    return await _query_response(call, params, options, format, attrs, pick, omit, sel.geoproperty)
 
 
 async def _query_response(

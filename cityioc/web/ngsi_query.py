@@ -3,9 +3,11 @@ body (``POST …/entityOperations/query``) → ``QueryParams``, with the public'
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 import orjson
+from fastapi import Depends
 
 from cityioc.core.errors import BadRequestData, Forbidden
 from cityioc.hub.query import QueryParams, check_paging
@@ -23,39 +25,44 @@ def _types_for(call: Call, requested: list[str]) -> tuple[str, ...]:
     return types
 
 
-def query_params(
-    call: Call,
-    *,
-    id: str | None = None,
-    idPattern: str | None = None,
-    type: str | None = None,
-    attrs: str | None = None,
-    q: str | None = None,
-    georel: str | None = None,
-    geometry: str | None = None,
-    coordinates: str | None = None,
-    geoproperty: str | None = None,
-    limit: int | None = None,
-    offset: int = 0,
-    count: bool = False,
-) -> QueryParams:
+@dataclass
+class Selection:
+    """Which entities a query selects: the query parameters every NGSI-LD query shares."""
+
+    id: str | None = None
+    idPattern: str | None = None
+    type: str | None = None
+    q: str | None = None
+    georel: str | None = None
+    geometry: str | None = None
+    coordinates: str | None = None
+    geoproperty: str | None = None
+    limit: int | None = None
+    offset: int = 0
+    count: bool = False
+
+
+Selected = Annotated[Selection, Depends()]
+
+
+def query_params(call: Call, sel: Selection, attrs: str | None = None) -> QueryParams:
     settings = call.city.settings
-    page = settings.default_page_size if limit is None else limit
-    check_paging(page, offset, settings.max_page_size)
+    page = settings.default_page_size if sel.limit is None else sel.limit
+    check_paging(page, sel.offset, settings.max_page_size)
     ctx = call.context
     return QueryParams(
-        types=_types_for(call, split_list(type)),
-        ids=tuple(split_list(id)),
-        id_pattern=idPattern,
+        types=_types_for(call, split_list(sel.type)),
+        ids=tuple(split_list(sel.id)),
+        id_pattern=sel.idPattern,
         attrs=tuple(ctx.expand_term(a) for a in split_list(attrs)),
-        q=q,
-        georel=georel,
-        geometry=geometry,
-        coordinates=coordinates,
-        geoproperty=ctx.expand_term(geoproperty) if geoproperty else None,
+        q=sel.q,
+        georel=sel.georel,
+        geometry=sel.geometry,
+        coordinates=sel.coordinates,
+        geoproperty=ctx.expand_term(sel.geoproperty) if sel.geoproperty else None,
         limit=page,
-        offset=offset,
-        count=count,
+        offset=sel.offset,
+        count=sel.count,
     )
 
 
@@ -79,12 +86,10 @@ def query_params_from_body(
     if not isinstance(temporal, dict):
         raise BadRequestData("'temporalQ' must be an object")
     attrs = body.get("attrs")
-    params = query_params(
-        call,
+    selection = Selection(
         id=",".join(ids) or None,
         idPattern=patterns[0] if patterns else None,
         type=",".join(types) or None,
-        attrs=",".join(attrs) if isinstance(attrs, list) else None,
         q=body.get("q") if isinstance(body.get("q"), str) else None,
         georel=geo.get("georel"),
         geometry=geo.get("geometry"),
@@ -94,6 +99,7 @@ def query_params_from_body(
         offset=offset,
         count=count,
     )
+    params = query_params(call, selection, ",".join(attrs) if isinstance(attrs, list) else None)
     return params, temporal
 
 

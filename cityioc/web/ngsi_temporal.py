@@ -25,7 +25,7 @@ from cityioc.web.ngsi_http import (
     split_list,
     strip_context,
 )
-from cityioc.web.ngsi_query import query_params, query_params_from_body
+from cityioc.web.ngsi_query import Selected, query_params, query_params_from_body
 
 router = APIRouter(prefix="/ngsi-ld/v1/temporal", tags=["NGSI-LD temporal"])
 
@@ -91,38 +91,11 @@ async def temporal_retrieve(request: Request, entity_id: str, args: Temporal) ->
 
 
 @router.get("/entities", summary="Query the history of entities")
-async def temporal_query(
-    request: Request,
-    args: Temporal,
-    id: str | None = None,
-    idPattern: str | None = None,
-    type: str | None = None,
-    q: str | None = None,
-    georel: str | None = None,
-    geometry: str | None = None,
-    coordinates: str | None = None,
-    geoproperty: str | None = None,
-    limit: int | None = None,
-    offset: int = 0,
-    count: bool = False,
-) -> Response:
+async def temporal_query(request: Request, args: Temporal, sel: Selected) -> Response:
     call = await ngsi_call(request, with_body=False)
     await require_tenant(call)
     query = _temporal_query(call, args)
-    params = query_params(
-        call,
-        id=id,
-        idPattern=idPattern,
-        type=type,
-        q=q,
-        georel=georel,
-        geometry=geometry,
-        coordinates=coordinates,
-        geoproperty=geoproperty,
-        limit=limit,
-        offset=offset,
-        count=count,
-    )
+    params = query_params(call, sel)
     return await _temporal_response(call, params, query)
 
 
