@@ -13,6 +13,7 @@ from typing import Any
 from cityioc.core.clock import iso_ms, parse_datetime_ms
 from cityioc.core.errors import BadRequestData
 from cityioc.core.geo import validate_geometry
+from cityioc.hub.context_active import ATTRIBUTE_MEMBERS
 from cityioc.hub.models import AttributeObject, AttributeValue
 
 ATTRIBUTE_TYPES = frozenset(
@@ -29,27 +30,9 @@ GEOJSON_TYPES = frozenset(
         "GeometryCollection",
     }
 )
-# Members of an attribute object that are not sub-attributes.
-MEMBERS = frozenset(
-    {
-        "type",
-        "value",
-        "object",
-        "objectType",
-        "observedAt",
-        "createdAt",
-        "modifiedAt",
-        "deletedAt",
-        "unitCode",
-        "datasetId",
-        "instanceId",
-        "languageMap",
-        "json",
-        "vocab",
-        "lang",
-        "previousValue",
-    }
-)
+# Members of an attribute object that are not sub-attributes: the same list the @context
+# expansion uses, so that what it leaves unexpanded is exactly what is not a sub-attribute here.
+MEMBERS = ATTRIBUTE_MEMBERS
 NULL = "urn:ngsi-ld:null"
 
 

@@ -14,7 +14,7 @@ from cityioc.core.clock import Clock
 from cityioc.core.errors import AlreadyExists, BadRequestData, CityError, ResourceNotFound
 from cityioc.hub import operations as ops
 from cityioc.hub.models import AttributeValue, Mutation, StoredEntity
-from cityioc.store.port import AuditRecord, EntityQuery, Store
+from cityioc.store.port import AuditRecord, Store
 
 Listener = Callable[[str, str, Mutation], None]
 
@@ -77,9 +77,6 @@ class Hub:
         if eid not in found:
             raise ResourceNotFound(f"entity {eid} does not exist")
         return found[eid]
-
-    async def query(self, tenant: str, query: EntityQuery) -> tuple[list[StoredEntity], int | None]:
-        return await self.store.query_entities(tenant, query)
 
     async def replace(self, tenant: str, eid: str, body: Any, actor: str) -> None:
         body = {**body, "id": eid} if isinstance(body, dict) else body

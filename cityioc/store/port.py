@@ -19,7 +19,7 @@ from cityioc.hub.models import Mutation, StoredEntity
 Decide = Callable[[Mapping[str, StoredEntity]], Mutation]
 
 # Hour and day rollups. No minute rollups: for sensors reporting about once a minute they hold a
-# row per reading (they cost 61 of 66 bytes per reading in the size benchmark), and minute-level
+# row per reading (61 of 66 bytes per reading: BENCHMARKS.md at commit c8208f5), and minute-level
 # periods cover short ranges, which the raw blocks answer quickly.
 ROLLUP_WIDTHS_MS = (3_600_000, 86_400_000)
 

@@ -38,7 +38,6 @@ class ChangeFeed:
     def __init__(self, render: Callable[[StoredEntity], dict[str, Any]]) -> None:
         self._render = render
         self._subscribers: set[Subscriber] = set()
-        self.published = 0
 
     @property
     def subscriber_count(self) -> int:
@@ -61,7 +60,6 @@ class ChangeFeed:
             data = orjson.dumps({"tenant": tenant, "actor": actor, "id": eid})
             for sub in list(self._subscribers):
                 self._offer(sub, "deleted", data)
-        self.published += 1
 
     @staticmethod
     def _offer(sub: Subscriber, event: str, data: bytes) -> None:

@@ -155,7 +155,3 @@ def _with_context(payload: Any, context: ActiveContext) -> Any:
     if isinstance(payload, list):
         return [{**p, "@context": url} if isinstance(p, dict) else p for p in payload]
     return payload
-
-
-def no_content(call: Call) -> Response:
-    return Response(status_code=204)

@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import AsyncIterator, Coroutine, Mapping
 from typing import Any
 
-import numpy as np
 import psycopg
 import pytest
 
@@ -14,9 +13,10 @@ from cityioc.core.clock import FakeClock
 from cityioc.core.errors import AlreadyExists
 from cityioc.hub.models import Mutation, Sample, StoredEntity
 from cityioc.store.migrations import migrations_for
-from cityioc.store.port import ROLLUP_WIDTHS_MS, Decide, SeriesKey
+from cityioc.store.port import Decide, SeriesKey
 from cityioc.store.postgres.store import PostgresStore
 from tests.services import create_postgres_database, drop_postgres_database
+from tests.store.checks import assert_rollups_match_raw
 
 pytestmark = pytest.mark.postgres
 T = "https://uri.etsi.org/ngsi-ld/default-context/"
@@ -140,22 +140,6 @@ def _write(store: PostgresStore, samples: list[Sample]) -> Coroutine[Any, Any, M
     return store.mutate("default", [], decide, "t")
 
 
-async def _check_rollups(store: PostgresStore, key: SeriesKey) -> np.ndarray:
-    raw = (await store.read_series("default", [key], None, None))[key]
-    values = np.array(raw.values, dtype=float)
-    for width in ROLLUP_WIDTHS_MS:
-        rollup = await store.read_rollups("default", key, width, None, None)
-        buckets = raw.times // width * width
-        assert rollup.buckets.tolist() == sorted(set(buckets.tolist()))
-        for bucket, n, total, mn, mx in zip(
-            rollup.buckets, rollup.n, rollup.sum, rollup.mn, rollup.mx, strict=True
-        ):
-            mine = values[buckets == bucket]
-            assert (n, mn, mx) == (len(mine), mine.min(), mine.max())
-            assert total == pytest.approx(mine.sum())
-    return values
-
-
 async def test_concurrent_samples_of_one_series_are_stored_and_counted_once(stores: Pair) -> None:
     a, b = stores
     # Both processes write overlapping batches of the same, new, series: every time is written
@@ -167,7 +151,7 @@ async def test_concurrent_samples_of_one_series_are_stored_and_counted_once(stor
     ]
     await asyncio.gather(*(_write(s, batch) for batch in batches for s in (a, b)))
     key = SeriesKey("urn:s", PM25)
-    values = await _check_rollups(b, key)
+    values = await assert_rollups_match_raw(b, key)
     assert len(values) == 3_000 + 150
     assert await a.series_of("default", "urn:s") == [key]
 
@@ -181,7 +165,7 @@ async def test_interleaved_new_samples_from_two_processes_add_up(stores: Pair) -
         for s, odd in ((a, 0), (b, 1))
     ]
     await asyncio.gather(*writes)
-    values = await _check_rollups(a, SeriesKey("urn:i", PM25))
+    values = await assert_rollups_match_raw(a, SeriesKey("urn:i", PM25))
     assert len(values) == 80_000
 
 
@@ -196,7 +180,7 @@ async def test_concurrent_corrections_keep_rollups_true(stores: Pair) -> None:
         for s, value in ((a, 2.0), (b, 3.0))
     ]
     await asyncio.gather(*writes)
-    values = await _check_rollups(a, SeriesKey("urn:k", PM25))
+    values = await assert_rollups_match_raw(a, SeriesKey("urn:k", PM25))
     assert len(values) == 2_000 + 200
     assert set(values.tolist()) <= {2.0, 3.0}
 

@@ -12,7 +12,6 @@ from cityioc.core.errors import AlreadyExists
 from cityioc.hub.models import AttributeValue, Mutation, Sample, StoredEntity
 from cityioc.store.names import LOCATION
 from cityioc.store.port import (
-    ROLLUP_WIDTHS_MS,
     ApiKeyRecord,
     AuditRecord,
     Decide,
@@ -21,6 +20,7 @@ from cityioc.store.port import (
     SqlFilter,
     Store,
 )
+from tests.store.checks import assert_rollups_match_raw
 
 T = "https://uri.etsi.org/ngsi-ld/default-context/"
 AQ = T + "AirQualityObserved"
@@ -196,20 +196,7 @@ async def test_rollups_match_the_raw_samples(store: Store) -> None:
     await write(store, samples("urn:g", start, values, step=37_000))
     # a second, late batch in the same buckets
     await write(store, samples("urn:g", start + 13_000, [100.0, -5.0], step=37_000 * 50))
-    key = SeriesKey("urn:g", PM25)
-    raw = (await store.read_series("default", [key], None, None))[key]
-    for width in ROLLUP_WIDTHS_MS:
-        rollup = await store.read_rollups("default", key, width, None, None)
-        buckets = raw.times // width * width
-        assert rollup.buckets.tolist() == sorted(set(buckets.tolist()))
-        vals = np.array(raw.values, dtype=float)
-        for b, n, s, mn, mx in zip(
-            rollup.buckets, rollup.n, rollup.sum, rollup.mn, rollup.mx, strict=True
-        ):
-            mine = vals[buckets == b]
-            assert n == len(mine)
-            assert s == pytest.approx(mine.sum())
-            assert (mn, mx) == (mine.min(), mine.max())
+    await assert_rollups_match_raw(store, SeriesKey("urn:g", PM25))
 
 
 async def test_delete_series(store: Store) -> None:
@@ -251,21 +238,6 @@ async def test_discovery(store: Store) -> None:
     assert await store.type_counts("default") == {AQ: 1, T + "Streetlight": 1}
 
 
-async def check_rollups_match_raw(store: Store, key: SeriesKey) -> None:
-    raw = (await store.read_series("default", [key], None, None))[key]
-    vals = np.array(raw.values, dtype=float)
-    for width in ROLLUP_WIDTHS_MS:
-        rollup = await store.read_rollups("default", key, width, None, None)
-        buckets = raw.times // width * width
-        assert rollup.buckets.tolist() == sorted(set(buckets.tolist()))
-        for b, n, s, mn, mx in zip(
-            rollup.buckets, rollup.n, rollup.sum, rollup.mn, rollup.mx, strict=True
-        ):
-            mine = vals[buckets == b]
-            assert (n, mn, mx) == (len(mine), mine.min(), mine.max())
-            assert s == pytest.approx(mine.sum())
-
-
 async def test_compaction_stores_each_sample_once_with_repeats_and_late_data(store: Store) -> None:
     key = SeriesKey("urn:k", PM25)
     day = 86_400_000
@@ -278,9 +250,9 @@ async def test_compaction_stores_each_sample_once_with_repeats_and_late_data(sto
     correction = [Sample("urn:k", PM25, first[10].t, -1.0)]
     newer = samples("urn:k", first[-1].t + 30_000, [5.0, 6.0], step=30_000)
     await write(store, late + correction + newer)
-    await check_rollups_match_raw(store, key)  # hot and compacted parts together
+    await assert_rollups_match_raw(store, key)  # hot and compacted parts together
     await store.compact()
-    await check_rollups_match_raw(store, key)
+    await assert_rollups_match_raw(store, key)
     got = (await store.read_series("default", [key], None, None))[key]
     expected = [100.0, 200.0] + [s.value for s in first] + [5.0, 6.0]
     expected[2 + 10] = -1.0
