@@ -13,7 +13,9 @@ from typing import Any
 from cityioc.core.clock import Clock
 from cityioc.core.errors import AlreadyExists, BadRequestData, CityError, ResourceNotFound
 from cityioc.hub import operations as ops
+from cityioc.hub.context import core_context
 from cityioc.hub.models import AttributeValue, Mutation, StoredEntity
+from cityioc.hub.readings import ReadingsResult, decide_readings, parse_readings
 from cityioc.store.port import AuditRecord, Store
 
 Listener = Callable[[str, str, Mutation], None]
@@ -197,6 +199,35 @@ class Hub:
         await self.apply(
             tenant, [eid], decide, actor, self._audit(tenant, actor, "delete-attribute", eid)
         )
+
+    # --- readings (the bulk path shared by HTTP, MQTT, file import and the simulator) --------
+
+    async def ingest_readings(
+        self,
+        tenant: str,
+        items: Sequence[Any],
+        actor: str,
+        *,
+        auto_create: bool = True,
+        known_errors: Sequence[tuple[int, CityError]] = (),
+    ) -> ReadingsResult:
+        """Store the good readings in one commit; report each bad one by its index.
+
+        ``known_errors`` are items the caller already found bad (e.g. a line that is not JSON);
+        they are skipped and reported with the rest. Returns only after the commit.
+        """
+        skip = {i for i, _ in known_errors}
+        now = self.clock.now_ms()
+        core = core_context()
+        good, invalid = parse_readings(items, core.expand_term, core.expand_type, now)
+        good = [(i, r) for i, r in good if i not in skip]
+        result = ReadingsResult(errors=[*known_errors, *(e for e in invalid if e[0] not in skip)])
+        if good:
+            ids = list(dict.fromkeys(r.entity_id for _, r in good))
+            decide = decide_readings(good, result, now, actor, auto_create=auto_create)
+            await self.apply(tenant, ids, decide, actor)
+        result.errors.sort(key=lambda e: e[0])
+        return result
 
     # --- batch -----------------------------------------------------------------------------
 

@@ -9,8 +9,6 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from cityioc.core.errors import BadRequestData, CityError, UnsupportedMediaType
-from cityioc.hub.context import core_context
-from cityioc.hub.readings import ReadingsResult, decide_readings, parse_readings
 from cityioc.web import openapi
 from cityioc.web.auth import WRITERS
 from cityioc.web.errors import problem
@@ -63,24 +61,16 @@ async def ingest_readings(request: Request, autoCreate: bool = True) -> Response
     items, bad = _items(media_type(request), raw)
     if len(items) > c.settings.max_batch_items:
         raise BadRequestData(f"a batch holds at most {c.settings.max_batch_items} readings")
-    bad_index = {i for i, _ in bad}
-    now = c.clock.now_ms()
-    expand = core_context().expand_term
-    expand_type = core_context().expand_type
-    good, invalid = parse_readings(items, expand, expand_type, now)
-    good = [(i, r) for i, r in good if i not in bad_index]
-    result = ReadingsResult(errors=bad + [e for e in invalid if e[0] not in bad_index])
-    if good:
-        ids = list(dict.fromkeys(r.entity_id for _, r in good))
-        decide = decide_readings(good, result, now, principal.actor, auto_create=autoCreate)
-        await c.hub.apply(tenant, ids, decide, principal.actor)
+    result = await c.hub.ingest_readings(
+        tenant, items, principal.actor, auto_create=autoCreate, known_errors=bad
+    )
     c.metrics.readings_ingested.inc(result.accepted)
     body = {
         "accepted": result.accepted,
         "rejected": len(result.errors),
         "errors": [
             {"index": i, "error": problem(err)}
-            for i, err in sorted(result.errors, key=lambda x: x[0])
+            for i, err in result.errors
         ],
     }
     status = 200 if not result.errors else 207
