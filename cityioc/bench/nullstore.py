@@ -10,25 +10,27 @@ benchmarks need. Everything is lost when the process ends.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import orjson
 
 from cityioc.core.clock import Clock, SystemClock
-from cityioc.core.errors import InvalidRequest
-from cityioc.hub.models import Mutation, StoredEntity
+from cityioc.core.errors import InvalidRequest, OperationNotSupported
+from cityioc.hub.models import Mutation, OutboxItem, StoredEntity
 from cityioc.store.geo_index import location_bbox
 from cityioc.store.port import (
     ApiKeyRecord,
     AuditRecord,
     Decide,
     EntityQuery,
+    OutboxRow,
     RollupData,
     SeriesData,
     SeriesKey,
     StoreStats,
+    SubscriptionRecord,
 )
 
 
@@ -66,6 +68,49 @@ class _Row:
         )
 
 
+class NoSubscriptions:
+    """The benchmark reference keeps no subscriptions and delivers nothing."""
+
+    async def insert(self, tenant: str, sid: str, definition: bytes) -> None:
+        raise OperationNotSupported("the benchmark reference store keeps no subscriptions")
+
+    async def update(self, tenant: str, sid: str, definition: bytes) -> bool:
+        return False
+
+    async def delete(self, tenant: str, sid: str) -> bool:
+        return False
+
+    async def load(
+        self, tenant: str | None = None, sid: str | None = None
+    ) -> list[SubscriptionRecord]:
+        return []
+
+    async def enqueue(self, tenant: str, items: Sequence[OutboxItem]) -> None:
+        return None
+
+    async def claim_due(
+        self, now: int, owner: str, lease_ms: int, limit: int
+    ) -> list[tuple[str, str]]:
+        return []
+
+    async def pending(self, tenant: str, sid: str, limit: int) -> list[OutboxRow]:
+        return []
+
+    async def delivered(
+        self, tenant: str, sid: str, last_seq: int, at: int, lease_until: int
+    ) -> None:
+        return None
+
+    async def failed(self, tenant: str, sid: str, at: int, retry_at: int, error: str) -> None:
+        return None
+
+    async def release(self, tenant: str, sid: str, owner: str) -> None:
+        return None
+
+    async def backlog(self) -> int:
+        return 0
+
+
 class NullStore:
     """In-memory entities, discarded samples: the 'storage switched off' benchmark reference."""
 
@@ -76,6 +121,7 @@ class NullStore:
         self._entities: dict[str, dict[str, _Row]] = {}
         self._keys: dict[str, ApiKeyRecord] = {}
         self._writes = 0
+        self.subscriptions = NoSubscriptions()
 
     async def open(self) -> None:
         return None

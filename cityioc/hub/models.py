@@ -43,6 +43,20 @@ class Sample(NamedTuple):
     dataset_id: str = ""
 
 
+class OutboxItem(NamedTuple):
+    """A notification owed to a subscription, written in the same transaction as the change.
+
+    ``snapshot`` is the entity as it was committed (JSON), so that delivery, however late,
+    sends what happened and not what the entity looks like by then.
+    """
+
+    subscription_id: str
+    entity_id: str
+    trigger: str  # entityCreated, attributeUpdated, entityDeleted …
+    snapshot: bytes
+    created_at: int
+
+
 @dataclass(slots=True)
 class Mutation:
     """What one write decided, applied atomically by the store."""
@@ -50,3 +64,4 @@ class Mutation:
     upserts: list[StoredEntity] = field(default_factory=list)
     deletes: list[str] = field(default_factory=list)
     samples: list[Sample] = field(default_factory=list)
+    outbox: list[OutboxItem] = field(default_factory=list)

@@ -14,11 +14,13 @@ from cityioc.core.clock import Clock
 from cityioc.core.errors import AlreadyExists, BadRequestData, CityError, ResourceNotFound
 from cityioc.hub import operations as ops
 from cityioc.hub.context import core_context
-from cityioc.hub.models import AttributeValue, Mutation, StoredEntity
+from cityioc.hub.models import AttributeValue, Mutation, OutboxItem, StoredEntity
 from cityioc.hub.readings import ReadingsResult, decide_readings, parse_readings
 from cityioc.store.port import AuditRecord, Store
 
 Listener = Callable[[str, str, Mutation], None]
+# Given (tenant, entities before the write, the decided mutation, now): the notifications owed.
+OutboxPolicy = Callable[[str, Mapping[str, StoredEntity], Mutation, int], list[OutboxItem]]
 
 
 @dataclass(slots=True)
@@ -33,6 +35,11 @@ class Hub:
         self.store = store
         self.clock = clock
         self._listeners: list[Listener] = []
+        self._outbox: OutboxPolicy | None = None
+
+    def set_outbox_policy(self, policy: OutboxPolicy) -> None:
+        """Decide, inside each write's transaction, which notifications it owes (subscriptions)."""
+        self._outbox = policy
 
     def on_change(self, listener: Listener) -> None:
         """Called after each committed write with (tenant, actor, mutation)."""
@@ -46,6 +53,9 @@ class Hub:
         actor: str,
         audit: Sequence[AuditRecord] = (),
     ) -> Mutation:
+        policy = self._outbox
+        if policy is not None:
+            decide = _with_outbox(decide, policy, tenant, self.clock)
         mutation = await self.store.mutate(tenant, ids, decide, actor, audit)
         if mutation.upserts or mutation.deletes or mutation.samples:
             for listener in self._listeners:
@@ -266,6 +276,20 @@ class Hub:
             else [],
         )
         return result
+
+
+def _with_outbox(
+    decide: Callable[[Mapping[str, StoredEntity]], Mutation],
+    policy: OutboxPolicy,
+    tenant: str,
+    clock: Clock,
+) -> Callable[[Mapping[str, StoredEntity]], Mutation]:
+    def decide_and_notify(current: Mapping[str, StoredEntity]) -> Mutation:
+        mutation = decide(current)
+        mutation.outbox = policy(tenant, current, mutation, clock.now_ms())
+        return mutation
+
+    return decide_and_notify
 
 
 def _batch_decider(

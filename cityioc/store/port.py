@@ -8,13 +8,14 @@ domain knowing how each database locks.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
-from cityioc.hub.models import Mutation, StoredEntity
+from cityioc.hub.models import Mutation, OutboxItem, StoredEntity
+from cityioc.subscriptions.models import DeliveryStatus
 
 Decide = Callable[[Mapping[str, StoredEntity]], Mutation]
 
@@ -99,8 +100,57 @@ class StoreStats:
     extra: dict[str, float] = field(default_factory=dict)
 
 
+class OutboxRow(NamedTuple):
+    seq: int
+    entity_id: str
+    trigger: str
+    snapshot: bytes
+    created_at: int
+
+
+class SubscriptionRecord(NamedTuple):
+    tenant: str
+    id: str
+    definition: bytes  # JSON
+    status: DeliveryStatus
+
+
+class SubscriptionStore(Protocol):
+    """Subscriptions and their outbox. Outbox rows are also written by ``Store.mutate`` (from
+    ``Mutation.outbox``) in the transaction of the change they report."""
+
+    async def insert(self, tenant: str, sid: str, definition: bytes) -> None:
+        """Raises AlreadyExists."""
+
+    async def update(self, tenant: str, sid: str, definition: bytes) -> bool: ...
+    async def delete(self, tenant: str, sid: str) -> bool:
+        """Deletes the subscription and its undelivered notifications."""
+
+    async def load(
+        self, tenant: str | None = None, sid: str | None = None
+    ) -> list[SubscriptionRecord]: ...
+    async def enqueue(self, tenant: str, items: Sequence[OutboxItem]) -> None: ...
+    async def claim_due(
+        self, now: int, owner: str, lease_ms: int, limit: int
+    ) -> list[tuple[str, str]]:
+        """Lease subscriptions that have notifications due, so one process delivers each."""
+
+    async def pending(self, tenant: str, sid: str, limit: int) -> list[OutboxRow]: ...
+    async def delivered(
+        self, tenant: str, sid: str, last_seq: int, at: int, lease_until: int
+    ) -> None:
+        """Drop the rows up to ``last_seq``, count a success and extend the lease."""
+
+    async def failed(self, tenant: str, sid: str, at: int, retry_at: int, error: str) -> None: ...
+    async def release(self, tenant: str, sid: str, owner: str) -> None: ...
+    async def backlog(self) -> int: ...
+
+
 class Store(Protocol):
     backend: str
+
+    @property
+    def subscriptions(self) -> SubscriptionStore: ...
 
     async def open(self) -> None: ...
     async def close(self) -> None: ...

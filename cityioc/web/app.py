@@ -19,6 +19,9 @@ from cityioc.hub.retention import retention_loop
 from cityioc.hub.service import Hub
 from cityioc.store.factory import make_store
 from cityioc.store.port import Store
+from cityioc.subscriptions.matcher import SubscriptionIndex
+from cityioc.subscriptions.notifier import Notifier
+from cityioc.subscriptions.service import Subscriptions
 from cityioc.web import (
     admin_api,
     errors,
@@ -26,6 +29,7 @@ from cityioc.web import (
     ngsi_batch,
     ngsi_discovery,
     ngsi_entities,
+    ngsi_subscriptions,
     ngsi_temporal,
     ops_api,
     readings,
@@ -50,7 +54,17 @@ def create_app(
     core = core_context()
     feed = ChangeFeed(lambda e: core.compact_entity_keys(render(e, View(form="normalized"))))
     keys = KeyRing(store, clock)
-    city = City(settings, clock, store, hub, keys, contexts, feed, metrics)
+    index = SubscriptionIndex()
+    hub.set_outbox_policy(index.match)
+    subscriptions = Subscriptions(store, clock, contexts, index)
+    notifier = Notifier(
+        store, clock, contexts, subscriptions.get, observe=metrics.observe_notification
+    )
+    city = City(settings, clock, store, hub, keys, contexts, feed, metrics, subscriptions)
+
+    def wake_notifier(tenant: str, actor: str, mutation: Mutation) -> None:
+        if mutation.outbox:
+            notifier.wake()
 
     def count_writes(tenant: str, actor: str, mutation: Mutation) -> None:
         metrics.entity_writes.inc(len(mutation.upserts))
@@ -58,10 +72,13 @@ def create_app(
 
     hub.on_change(feed.publish)
     hub.on_change(count_writes)
+    hub.on_change(wake_notifier)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await store.open()
+        await subscriptions.refresh()
+        notifier.start()
         if settings.admin_key:
             await keys.create("admin", "CITYIOC_ADMIN_KEY", "system", key=settings.admin_key)
         tasks = []
@@ -76,6 +93,7 @@ def create_app(
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await notifier.stop()
             await contexts.aclose()
             await store.close()
 
@@ -93,6 +111,7 @@ def create_app(
         ngsi_batch,
         ngsi_temporal,
         ngsi_discovery,
+        ngsi_subscriptions,
         readings,
         live_api,
         ops_api,

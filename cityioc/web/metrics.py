@@ -54,6 +54,28 @@ class Metrics:
         self.live_subscribers = Gauge(
             "cityioc_live_subscribers", "Open live (SSE) streams", registry=self.registry
         )
+        self.notifications = Counter(
+            "cityioc_notifications_total",
+            "Subscription notifications (entities) by outcome: sent or failed",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.notification_lag = Histogram(
+            "cityioc_notification_lag_seconds",
+            "From the committed change to the receiver's answer",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300),
+            registry=self.registry,
+        )
+        self.outbox_backlog = Gauge(
+            "cityioc_outbox_backlog",
+            "Notifications committed and not yet delivered",
+            registry=self.registry,
+        )
+
+    def observe_notification(self, outcome: str, count: int, lag_s: float) -> None:
+        self.notifications.labels(outcome).inc(count)
+        if outcome == "sent":
+            self.notification_lag.observe(lag_s)
 
 
 class MetricsMiddleware:

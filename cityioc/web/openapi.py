@@ -56,6 +56,24 @@ FRAGMENT = _body("Attributes of an entity, by name.", _ATTRS_EXAMPLE, _OBJECT)
 ATTRIBUTE = _body("One attribute (or the members to change).", {"value": 41.2}, _OBJECT)
 BATCH = _body("A list of entities (or of entity ids for delete).", [_ENTITY_EXAMPLE], _ARRAY)
 QUERY = _body("An NGSI-LD Query object.", _QUERY_EXAMPLE, _OBJECT)
+_SUBSCRIPTION_EXAMPLE = {
+    "type": "Subscription",
+    "subscriptionName": "PM2.5 above 50 in Thủ Dầu Một",
+    "entities": [{"type": "AirQualityObserved"}],
+    "watchedAttributes": ["pm25"],
+    "q": "pm25>50",
+    "notification": {
+        "format": "keyValues",
+        "attributes": ["pm25", "location"],
+        "endpoint": {"uri": "https://partner.example/notify", "accept": "application/json"},
+    },
+    "throttling": 60,
+}
+SUBSCRIPTION = _body(
+    "An NGSI-LD Subscription (for PATCH: only the members to change).",
+    _SUBSCRIPTION_EXAMPLE,
+    _OBJECT,
+)
 READINGS = {
     "requestBody": {
         "required": True,

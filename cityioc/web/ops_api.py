@@ -44,4 +44,5 @@ async def metrics(request: Request) -> Response:
         c.metrics.db_pool.labels(state).set(value)
     c.metrics.db_commits.set(c.store.commit_count())
     c.metrics.live_subscribers.set(c.feed.subscriber_count)
+    c.metrics.outbox_backlog.set(await c.store.subscriptions.backlog())
     return Response(generate_latest(c.metrics.registry), media_type=CONTENT_TYPE_LATEST)

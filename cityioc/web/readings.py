@@ -68,10 +68,7 @@ async def ingest_readings(request: Request, autoCreate: bool = True) -> Response
     body = {
         "accepted": result.accepted,
         "rejected": len(result.errors),
-        "errors": [
-            {"index": i, "error": problem(err)}
-            for i, err in result.errors
-        ],
+        "errors": [{"index": i, "error": problem(err)} for i, err in result.errors],
     }
     status = 200 if not result.errors else 207
     return Response(orjson.dumps(body), status_code=status, media_type=JSON)

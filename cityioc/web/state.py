@@ -11,6 +11,7 @@ from cityioc.core.settings import Settings
 from cityioc.hub.context import ContextResolver
 from cityioc.hub.service import Hub
 from cityioc.store.port import Store
+from cityioc.subscriptions.service import Subscriptions
 from cityioc.web.auth import KeyRing
 from cityioc.web.live import ChangeFeed
 from cityioc.web.metrics import Metrics
@@ -26,6 +27,7 @@ class City:
     contexts: ContextResolver
     feed: ChangeFeed
     metrics: Metrics
+    subscriptions: Subscriptions
 
 
 def city(request: Request) -> City:

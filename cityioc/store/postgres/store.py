@@ -39,6 +39,7 @@ from cityioc.store.port import (
 )
 from cityioc.store.postgres import entities, lifecycle, series
 from cityioc.store.postgres.lifecycle import Conn
+from cityioc.store.postgres.subscriptions import PostgresSubscriptions, write_outbox
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,7 @@ class PostgresStore:
         self._commits = 0
         self._listen = listen
         self._listener: asyncio.Task[None] | None = None
+        self.subscriptions = PostgresSubscriptions(lambda: self.pool)
 
     @property
     def pool(self) -> AsyncConnectionPool[Conn]:
@@ -166,6 +168,7 @@ class PostgresStore:
             raise _CreatedMeanwhileError(taken)
         await entities.delete_all(cur, [loaded[e][0] for e in mutation.deletes if e in loaded])
         found = await series.write_samples(cur, self._series, tenant, mutation.samples)
+        await write_outbox(cur, tenant, mutation.outbox)
         if audit:
             await cur.executemany(
                 "INSERT INTO audit (at, actor, tenant, action, subject, detail)"

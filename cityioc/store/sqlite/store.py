@@ -26,6 +26,7 @@ from cityioc.store.port import (
 )
 from cityioc.store.sqlite import compaction, entities, series
 from cityioc.store.sqlite.engine import SqliteEngine
+from cityioc.store.sqlite.subscriptions import SqliteSubscriptions, write_outbox
 
 log = logging.getLogger(__name__)
 # Compact when this many samples are hot, or when the oldest hot sample waited this long.
@@ -47,6 +48,7 @@ class SqliteStore:
         self.clock = clock or SystemClock()
         self.engine = SqliteEngine(self.path, synchronous=synchronous, setup=_register_functions)
         self._series = series.SeriesIndex()
+        self.subscriptions = SqliteSubscriptions(self.engine)
         self._compactor: asyncio.Task[None] | None = None
         self._last_compaction = time.monotonic()
 
@@ -124,6 +126,7 @@ class SqliteStore:
                 if eid in loaded:
                     entities.delete(conn, tenant, *loaded[eid])
             series.write_samples(conn, self._series, tenant, mutation.samples)
+            write_outbox(conn, tenant, mutation.outbox)
             _write_audit(conn, audit)
             return mutation
 
