@@ -25,7 +25,7 @@ ANY_TYPE = "*"
 _UPDATES = frozenset({"attributeCreated", "attributeUpdated", "entityUpdated"})
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # identity: held in sets and dict keys
 class CompiledSubscription:
     sub: Subscription
     ids: frozenset[str] | None  # None: any id
@@ -81,6 +81,14 @@ class SubscriptionIndex:
             self._by_tenant = {**self._by_tenant, tenant: {k: tuple(v) for k, v in by_type.items()}}
         else:
             self._by_tenant = {k: v for k, v in self._by_tenant.items() if k != tenant}
+
+    def periodic(self) -> list[tuple[str, CompiledSubscription]]:
+        """(tenant, subscription) of every ``timeInterval`` subscription."""
+        found: list[tuple[str, CompiledSubscription]] = []
+        for tenant, by_type in self._by_tenant.items():
+            subs = dict.fromkeys(c for group in by_type.values() for c in group)
+            found.extend((tenant, c) for c in subs if c.sub.time_interval_s is not None)
+        return found
 
     def match(
         self, tenant: str, before: Mapping[str, StoredEntity], mutation: Mutation, now: int

@@ -21,6 +21,7 @@ from cityioc.store.factory import make_store
 from cityioc.store.port import Store
 from cityioc.subscriptions.matcher import SubscriptionIndex
 from cityioc.subscriptions.notifier import Notifier
+from cityioc.subscriptions.periodic import PeriodicNotifications
 from cityioc.subscriptions.service import Subscriptions
 from cityioc.web import (
     admin_api,
@@ -60,6 +61,7 @@ def create_app(
     notifier = Notifier(
         store, clock, contexts, subscriptions.get, observe=metrics.observe_notification
     )
+    periodic = PeriodicNotifications(store, clock, contexts, index, notifier.wake)
     city = City(settings, clock, store, hub, keys, contexts, feed, metrics, subscriptions)
 
     def wake_notifier(tenant: str, actor: str, mutation: Mutation) -> None:
@@ -79,6 +81,7 @@ def create_app(
         await store.open()
         await subscriptions.refresh()
         notifier.start()
+        periodic.start()
         if settings.admin_key:
             await keys.create("admin", "CITYIOC_ADMIN_KEY", "system", key=settings.admin_key)
         tasks = []
@@ -93,6 +96,7 @@ def create_app(
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await periodic.stop()
             await notifier.stop()
             await contexts.aclose()
             await store.close()

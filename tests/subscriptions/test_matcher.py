@@ -139,3 +139,29 @@ def test_the_snapshot_is_the_committed_state() -> None:
     entity.doc.clear()  # later changes do not alter what is owed
     assert decode_entity(item.snapshot).doc[CORE.expand_term("pm25")]["value"] == 60
     assert orjson.loads(item.snapshot)["id"] == entity.id
+
+
+def test_several_types_and_no_type_at_all() -> None:
+    both = _index(
+        entities=[
+            {"type": "AirQualityObserved"},
+            {"type": "WeatherObserved"},
+            {"type": "AirQualityObserved", "id": f"{AQ}1"},
+        ]
+    )
+    assert len(_ids(both, *_update(_entity(1, 1), "pm25"))) == 1  # once, not per selector
+    assert len(_ids(both, *_update(_entity(2, 1, etype="WeatherObserved"), "pm25"))) == 1
+    sub = new_subscription(
+        {
+            "watchedAttributes": ["pm25"],
+            "notification": {"endpoint": {"uri": "http://127.0.0.1:1/n"}},
+        },
+        CORE,
+        None,
+        NOW,
+        "test",
+    )
+    index = SubscriptionIndex()
+    index.replace("default", [compile_subscription(sub)])
+    assert len(_ids(index, *_update(_entity(3, 1, etype="NoiseLevelObserved"), "pm25"))) == 1
+    assert _ids(index, *_update(_entity(3, 1, etype="NoiseLevelObserved"), "pm10")) == []

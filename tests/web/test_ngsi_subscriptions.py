@@ -233,3 +233,20 @@ def test_deleting_an_entity_notifies_when_asked(app_client: TestClient, receiver
     assert app_client.delete(f"/ngsi-ld/v1/entities/{AQ}7").status_code == 204
     got = receiver.wait_for(1)
     assert got[0]["id"] == f"{AQ}7" and "deletedAt" in got[0]
+
+
+def test_time_interval_subscriptions_report_the_current_state_each_period(
+    app_client: TestClient, receiver: Receiver, fake_clock: FakeClock
+) -> None:
+    for n in (1, 2):
+        app_client.post("/ngsi-ld/v1/entities", json=_station(n, 10 * n))
+    body = _subscription(receiver, timeInterval=60, q="pm25>15")
+    del body["watchedAttributes"]
+    assert app_client.post("/ngsi-ld/v1/subscriptions", json=body).status_code == 201
+    assert [e["id"] for e in receiver.wait_for(1)] == [f"{AQ}2"]
+    _set_pm25(app_client, 1, 50)  # no change notification for a periodic subscription
+    time.sleep(1.5)
+    assert len(receiver.entities()) == 1
+    fake_clock.advance(seconds=61)
+    got = receiver.wait_for(3)
+    assert sorted((e["id"], e["pm25"]) for e in got[1:]) == [(f"{AQ}1", 50), (f"{AQ}2", 20)]
