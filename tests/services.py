@@ -58,3 +58,14 @@ def drop_postgres_database(url: str) -> None:
     name = url.rsplit("/", 1)[1]
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+NATS_URL = os.environ.get("CITYIOC_TEST_NATS", "nats://127.0.0.1:4222")
+
+
+def require_nats() -> str:
+    """The NATS URL for tests, or skip/fail with how to start it."""
+    host, port = NATS_URL.removeprefix("nats://").split(":")
+    if not port_open(host, int(port)):
+        unavailable("nats", f"nothing listens on {host}:{port}")
+    return NATS_URL

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=1000, ge=1)
     default_page_size: int = Field(default=20, ge=1)
     require_auth_for_reads: bool = False
+    # The event bus between server processes; no nats_url, changes stay in this process.
+    nats_url: str | None = Field(default=None, pattern=r"^(nats|tls)://")
+    nats_subject_prefix: str = Field(default="cityioc", pattern=r"^[A-Za-z0-9_-]+$")
 
     @classmethod
     def settings_customise_sources(

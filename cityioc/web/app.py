@@ -10,6 +10,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from cityioc import __version__
+from cityioc.bus.events import ChangeEvent
+from cityioc.bus.factory import make_bus
 from cityioc.core.clock import Clock, SystemClock
 from cityioc.core.settings import Settings
 from cityioc.hub.context import ContextResolver, core_context
@@ -64,22 +66,23 @@ def create_app(
     periodic = PeriodicNotifications(store, clock, contexts, index, notifier.wake)
     city = City(settings, clock, store, hub, keys, contexts, feed, metrics, subscriptions)
 
-    def wake_notifier(tenant: str, actor: str, mutation: Mutation) -> None:
-        if mutation.outbox:
-            notifier.wake()
-
     def count_writes(tenant: str, actor: str, mutation: Mutation) -> None:
         metrics.entity_writes.inc(len(mutation.upserts))
         metrics.samples_written.inc(len(mutation.samples))
 
-    hub.on_change(feed.publish)
+    # Committed changes go to the bus; this process's live streams and notifier (and, with
+    # NATS, those of the other processes) take them from there.
+    bus = make_bus(settings)
+    hub.on_change(lambda tenant, actor, m: bus.publish(ChangeEvent.of(tenant, actor, m)))
     hub.on_change(count_writes)
-    hub.on_change(wake_notifier)
+    bus.subscribe(lambda e: feed.publish(e.tenant, e.actor, e.as_mutation()))
+    bus.subscribe(lambda e: notifier.wake() if e.notifications else None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await store.open()
         await subscriptions.refresh()
+        await bus.start()
         notifier.start()
         periodic.start()
         if settings.admin_key:
@@ -98,6 +101,7 @@ def create_app(
             await asyncio.gather(*tasks, return_exceptions=True)
             await periodic.stop()
             await notifier.stop()
+            await bus.stop()
             await contexts.aclose()
             await store.close()
 
@@ -108,6 +112,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.city = city
+    app.state.bus = bus
     errors.install(app)
     for module in (
         admin_api,

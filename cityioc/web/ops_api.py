@@ -30,6 +30,9 @@ async def readyz(request: Request) -> Response:
     except Exception as err:  # readiness reports any failure of the dependency
         log.warning("readiness: database check failed: %s", err)
         checks["database"] = "unavailable"
+    bus = getattr(request.app.state, "bus", None)
+    if bus is not None and bus.name != "memory":
+        checks["bus"] = "ok" if bus.connected else "unavailable"
     ready = all(v == "ok" for v in checks.values())
     return JSONResponse(
         {"status": "ready" if ready else "not ready", "checks": checks}, 200 if ready else 503

@@ -1,0 +1,52 @@
+"""What travels on the bus: one committed write, as the entities it left behind."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from cityioc.hub.models import Mutation, StoredEntity
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeEvent:
+    tenant: str
+    actor: str
+    upserts: list[StoredEntity] = field(default_factory=list)
+    deletes: list[str] = field(default_factory=list)
+    notifications: bool = False  # the write queued subscription notifications
+
+    @classmethod
+    def of(cls, tenant: str, actor: str, mutation: Mutation) -> ChangeEvent:
+        return cls(tenant, actor, mutation.upserts, mutation.deletes, bool(mutation.outbox))
+
+    def as_mutation(self) -> Mutation:
+        return Mutation(upserts=self.upserts, deletes=self.deletes)
+
+    def encode(self) -> bytes:
+        return orjson.dumps(
+            {
+                "tenant": self.tenant,
+                "actor": self.actor,
+                "upserts": [_entity(e) for e in self.upserts],
+                "deletes": self.deletes,
+                "notifications": self.notifications,
+            }
+        )
+
+    @classmethod
+    def decode(cls, raw: bytes) -> ChangeEvent:
+        data = orjson.loads(raw)
+        return cls(
+            data["tenant"],
+            data["actor"],
+            [StoredEntity(*e) for e in data["upserts"]],
+            data["deletes"],
+            data["notifications"],
+        )
+
+
+def _entity(e: StoredEntity) -> list[Any]:
+    return [e.id, e.types, e.doc, e.created_at, e.modified_at, e.created_by, e.modified_by]
