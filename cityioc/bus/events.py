@@ -17,6 +17,7 @@ class ChangeEvent:
     upserts: list[StoredEntity] = field(default_factory=list)
     deletes: list[str] = field(default_factory=list)
     notifications: bool = False  # the write queued subscription notifications
+    subscriptions_changed: bool = False  # a subscription of the tenant was created/changed/deleted
 
     @classmethod
     def of(cls, tenant: str, actor: str, mutation: Mutation) -> ChangeEvent:
@@ -33,6 +34,7 @@ class ChangeEvent:
                 "upserts": [_entity(e) for e in self.upserts],
                 "deletes": self.deletes,
                 "notifications": self.notifications,
+                "subscriptionsChanged": self.subscriptions_changed,
             }
         )
 
@@ -45,6 +47,7 @@ class ChangeEvent:
             [StoredEntity(*e) for e in data["upserts"]],
             data["deletes"],
             data["notifications"],
+            data.get("subscriptionsChanged", False),
         )
 
 

@@ -3,7 +3,10 @@ in-memory index the write path matches against in step with the database."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import logging
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -18,6 +21,8 @@ from cityioc.subscriptions.document import apply_fields, new_subscription
 from cityioc.subscriptions.matcher import SubscriptionIndex, compile_subscription
 from cityioc.subscriptions.models import Subscription
 
+log = logging.getLogger(__name__)
+
 
 class Subscriptions:
     def __init__(
@@ -27,6 +32,11 @@ class Subscriptions:
         self.clock = clock
         self.contexts = contexts
         self.index = index
+        self._announce: Callable[[str, str], None] = lambda tenant, actor: None
+
+    def on_changed(self, announce: Callable[[str, str], None]) -> None:
+        """Called with (tenant, actor) after a subscription changed, to tell other processes."""
+        self._announce = announce
 
     async def create(
         self, tenant: str, body: Any, ctx: ActiveContext, context: Any, actor: str
@@ -34,7 +44,7 @@ class Subscriptions:
         sub = new_subscription(body, ctx, context, self.clock.now_ms(), actor)
         await self.store.subscriptions.insert(tenant, sub.id, _encode(sub))
         await self._audit(tenant, actor, "create-subscription", sub.id)
-        await self.refresh(tenant)
+        await self._changed(tenant, actor)
         return sub.id
 
     async def get(self, tenant: str, sid: str) -> Subscription:
@@ -55,13 +65,13 @@ class Subscriptions:
         if not await self.store.subscriptions.update(tenant, sid, _encode(changed)):
             raise ResourceNotFound(f"subscription {sid} does not exist")
         await self._audit(tenant, actor, "update-subscription", sid)
-        await self.refresh(tenant)
+        await self._changed(tenant, actor)
 
     async def delete(self, tenant: str, sid: str, actor: str) -> None:
         if not await self.store.subscriptions.delete(tenant, sid):
             raise ResourceNotFound(f"subscription {sid} does not exist")
         await self._audit(tenant, actor, "delete-subscription", sid)
-        await self.refresh(tenant)
+        await self._changed(tenant, actor)
 
     async def refresh(self, tenant: str | None = None) -> None:
         """Reload the index from the database (all tenants when ``tenant`` is None)."""
@@ -75,6 +85,19 @@ class Subscriptions:
                 ctx = await self.contexts.resolve(sub.context)
                 compiled.append(compile_subscription(sub, ctx.expand_term))
             self.index.replace(name, compiled)
+
+    async def keep_fresh(self, every_s: float = 30.0) -> None:
+        """Reload now and then: a safety net for changes announced while the bus was down."""
+        while True:
+            await asyncio.sleep(every_s)
+            try:
+                await self.refresh()
+            except Exception:
+                log.exception("reloading subscriptions failed")
+
+    async def _changed(self, tenant: str, actor: str) -> None:
+        await self.refresh(tenant)
+        self._announce(tenant, actor)
 
     async def _audit(self, tenant: str, actor: str, action: str, sid: str) -> None:
         record = AuditRecord(self.clock.now_ms(), actor, tenant, action, sid)

@@ -77,6 +77,19 @@ def create_app(
     hub.on_change(count_writes)
     bus.subscribe(lambda e: feed.publish(e.tenant, e.actor, e.as_mutation()))
     bus.subscribe(lambda e: notifier.wake() if e.notifications else None)
+    # Subscriptions made through another process reach this one's index through the bus.
+    subscriptions.on_changed(
+        lambda tenant, actor: bus.publish(ChangeEvent(tenant, actor, subscriptions_changed=True))
+    )
+    refreshes: set[asyncio.Task[None]] = set()
+
+    def refresh_subscriptions(event: ChangeEvent) -> None:
+        if event.subscriptions_changed:
+            task = asyncio.get_running_loop().create_task(subscriptions.refresh(event.tenant))
+            refreshes.add(task)
+            task.add_done_callback(refreshes.discard)
+
+    bus.subscribe(refresh_subscriptions)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -87,7 +100,7 @@ def create_app(
         periodic.start()
         if settings.admin_key:
             await keys.create("admin", "CITYIOC_ADMIN_KEY", "system", key=settings.admin_key)
-        tasks = []
+        tasks = [asyncio.create_task(subscriptions.keep_fresh())]
         if settings.raw_retention_days:
             tasks.append(
                 asyncio.create_task(retention_loop(store, clock, settings.raw_retention_days))

@@ -20,10 +20,17 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    def __init__(self, database_url: str, admin_key: str, workdir: Path) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        admin_key: str,
+        workdir: Path,
+        env: dict[str, str] | None = None,  # further CITYIOC_* settings, e.g. CITYIOC_MQTT_URL
+    ) -> None:
         self.database_url = database_url
         self.admin_key = admin_key
         self.workdir = workdir
+        self.env = env or {}
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -38,6 +45,7 @@ class ServerProcess:
             "CITYIOC_DATABASE_URL": self.database_url,
             "CITYIOC_PORT": str(self.port),
             "CITYIOC_ENVIRONMENT": "test",
+            **self.env,
         }
         log_path = self.workdir / f"server-{self.port}.log"
         with log_path.open("ab") as log:
