@@ -36,6 +36,7 @@ def _settings(database_url: str | None = None, **overrides: object) -> Settings:
 
 
 def _logging() -> None:
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per notification sent
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

@@ -93,7 +93,7 @@ class NoSubscriptions:
     ) -> list[tuple[str, str]]:
         return []
 
-    async def pending(self, tenant: str, sid: str, limit: int) -> list[OutboxRow]:
+    async def pending(self, tenant: str, sid: str, after: int, limit: int) -> list[OutboxRow]:
         return []
 
     async def delivered(

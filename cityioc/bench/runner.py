@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from cityioc.bench import aggregate, ingest, patch, query, size
+from cityioc.bench import aggregate, ingest, notify, patch, query, size
 from cityioc.bench.context import FULL, QUICK, Context
 from cityioc.bench.databases import detect_backends, scratch_dir
 from cityioc.bench.machine import commit, header, now_text
@@ -20,6 +20,7 @@ BENCHMARKS: dict[str, Callable[[Context], Section]] = {
     aggregate.NAME: aggregate.run,
     query.NAME: query.run,
     size.NAME: size.run,
+    notify.NAME: notify.run,
 }
 
 

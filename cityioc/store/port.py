@@ -135,7 +135,9 @@ class SubscriptionStore(Protocol):
     ) -> list[tuple[str, str]]:
         """Lease subscriptions that have notifications due, so one process delivers each."""
 
-    async def pending(self, tenant: str, sid: str, limit: int) -> list[OutboxRow]: ...
+    async def pending(self, tenant: str, sid: str, after: int, limit: int) -> list[OutboxRow]:
+        """The oldest undelivered rows with ``seq > after``."""
+
     async def delivered(
         self, tenant: str, sid: str, last_seq: int, at: int, lease_until: int
     ) -> None:

@@ -30,7 +30,7 @@ DUE = (
 LEASE = "UPDATE subscriptions SET lease_owner = ?, lease_until = ? WHERE tenant = ? AND id = ?"
 PENDING = (
     "SELECT seq, entity_id, trigger, snapshot, created_at FROM outbox"
-    " WHERE tenant = ? AND subscription_id = ? ORDER BY seq LIMIT ?"
+    " WHERE tenant = ? AND subscription_id = ? AND seq > ? ORDER BY seq LIMIT ?"
 )
 DROP_DELIVERED = "DELETE FROM outbox WHERE tenant = ? AND subscription_id = ? AND seq <= ?"
 SUCCEEDED = (

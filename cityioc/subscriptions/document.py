@@ -131,6 +131,10 @@ def _notification(sub: Subscription, value: Any, ctx: ActiveContext) -> None:
         if value["format"] not in FORMATS:
             raise BadRequestData(f"notification.format takes {', '.join(FORMATS)}")
         sub.form = value["format"]
+    if "sysAttrs" in value:
+        if not isinstance(value["sysAttrs"], bool):
+            raise BadRequestData("notification.sysAttrs must be true or false")
+        sub.sys_attrs = value["sysAttrs"]
     endpoint = value.get("endpoint")
     if endpoint is None:
         return
@@ -258,7 +262,7 @@ def _render_notification(sub: Subscription, ctx: ActiveContext) -> dict[str, Any
     endpoint: dict[str, Any] = {"uri": sub.endpoint, "accept": sub.accept}
     if sub.receiver_info:
         endpoint["receiverInfo"] = [{"key": k, "value": v} for k, v in sub.receiver_info]
-    out: dict[str, Any] = {"format": sub.form, "endpoint": endpoint}
+    out: dict[str, Any] = {"format": sub.form, "endpoint": endpoint, "sysAttrs": sub.sys_attrs}
     if sub.attributes:
         out["attributes"] = [ctx.compact_iri(a) for a in sub.attributes]
     st = sub.status

@@ -52,6 +52,7 @@ class Subscription:
     geoq: dict[str, Any] | None = None  # NGSI-LD geoQ with an expanded geoproperty
     attributes: tuple[str, ...] = ()  # notified attributes, expanded; empty: all
     form: str = "normalized"
+    sys_attrs: bool = False  # include createdAt / modifiedAt in notified entities
     endpoint: str = ""
     accept: str = "application/json"
     receiver_info: tuple[tuple[str, str], ...] = ()

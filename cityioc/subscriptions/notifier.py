@@ -33,6 +33,9 @@ BATCH = 200  # entities per notification at most
 LEASE_MS = 15_000  # longer than one delivery can take (timeout 10 s)
 BACKOFF_S = (1, 2, 5, 10, 30)  # after the 1st, 2nd … failure; then the last one
 IDLE_WAKE_S = 1.0
+LINGER_S = 1.0  # a delivering task waits this long for more before it gives its lease back
+HOLD_S = 10.0  # a delivering task gives its lease back after this long (and is started afresh)
+CLAIM_EVERY_S = 0.2  # while deliveries run, look for newly due subscriptions at most this often
 
 Observe = Callable[[str, int, float], None]  # (outcome, notifications, seconds since change)
 
@@ -58,6 +61,7 @@ class Notifier:
         self._owner = f"notifier-{uuid.uuid4().hex[:12]}"
         self._wake = asyncio.Event()
         self._running: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self._more: dict[tuple[str, str], asyncio.Event] = {}
         self._limit = asyncio.Semaphore(concurrency)
         self._concurrency = concurrency
         self._observe = observe or (lambda outcome, n, lag: None)
@@ -66,6 +70,8 @@ class Notifier:
     def wake(self) -> None:
         """Called after a commit that queued notifications."""
         self._wake.set()
+        for more in self._more.values():
+            more.set()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop())
@@ -83,12 +89,16 @@ class Notifier:
     async def _loop(self) -> None:
         while True:
             self._wake.clear()
+            started = asyncio.get_running_loop().time()
             try:
                 await self.deliver_due()
             except Exception:  # the loop must outlive a database hiccup
                 log.exception("notification delivery round failed; retrying")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), IDLE_WAKE_S)
+            if self._running:  # they take the new rows themselves: do not claim on every commit
+                elapsed = asyncio.get_running_loop().time() - started
+                await asyncio.sleep(max(0.0, CLAIM_EVERY_S - elapsed))
 
     async def deliver_due(self) -> None:
         """Start a delivery task for every subscription with notifications due."""
@@ -105,24 +115,52 @@ class Notifier:
 
     def _done(self, key: tuple[str, str], _task: asyncio.Task[None]) -> None:
         self._running.pop(key, None)
+        self._more.pop(key, None)
         self._wake.set()  # more may have arrived meanwhile
 
     async def _drain(self, tenant: str, sid: str) -> None:
-        """Send a subscription's queued notifications in order until none is left or one fails."""
+        """Send a subscription's notifications in order while there are any, then linger a moment
+        for more (holding the lease saves claiming it again for every commit); stop on failure."""
+        more = self._more[(tenant, sid)] = asyncio.Event()
         async with self._limit:
             try:
                 sub = await self._load(tenant, sid)
             except ResourceNotFound:
                 return  # deleted meanwhile, and its outbox with it
+            acks: list[asyncio.Task[None]] = []
+            loop = asyncio.get_running_loop()
+            until = loop.time() + HOLD_S  # then let go, so that edits to it are picked up
             try:
-                while rows := await self.store.subscriptions.pending(tenant, sid, BATCH):
-                    if not await self._send(tenant, sub, rows):
-                        return  # ``failed`` released the lease and set the retry time
+                after = 0
+                while loop.time() < until:
+                    more.clear()
+                    rows = await self.store.subscriptions.pending(tenant, sid, after, BATCH)
+                    if rows:
+                        ack = await self._send(tenant, sub, rows)
+                        if isinstance(ack, str):  # failed: record it after the earlier successes
+                            await asyncio.gather(*acks, return_exceptions=True)
+                            await self._failed(tenant, sub, rows, ack)
+                            return  # that released the lease and set the retry time
+                        # Recording the delivery is not awaited before the next send: the next
+                        # rows come after ``after``, and a crash before it commits only means
+                        # those notifications are sent again (at least once).
+                        acks = [a for a in acks if not a.done()] + [ack]
+                        after = rows[-1].seq
+                        continue
+                    try:
+                        await asyncio.wait_for(more.wait(), LINGER_S)
+                    except TimeoutError:
+                        break
             except Exception:  # a database error: leave the rows for the next round
                 log.exception("delivering subscription %s failed", sid)
+            finally:
+                await asyncio.gather(*acks, return_exceptions=True)
             await self.store.subscriptions.release(tenant, sid, self._owner)
 
-    async def _send(self, tenant: str, sub: Subscription, rows: Sequence[OutboxRow]) -> bool:
+    async def _send(
+        self, tenant: str, sub: Subscription, rows: Sequence[OutboxRow]
+    ) -> asyncio.Task[None] | str:
+        """POST one notification: on success the task that records it, else the error."""
         now = self.clock.now_ms()
         try:
             body, headers = await self._notification(sub, rows, now)
@@ -132,15 +170,21 @@ class Notifier:
             ok, error = False, f"{type(err).__name__}: {err}"
         except CityError as err:  # e.g. its @context cannot be loaded just now
             ok, error = False, f"{err.code}: {err.detail}"
-        done = self.clock.now_ms()
-        lag = (done - rows[0].created_at) / 1000
         if ok:
-            await self.store.subscriptions.delivered(
-                tenant, sub.id, rows[-1].seq, done, done + LEASE_MS
-            )
+            done = self.clock.now_ms()
             sub.status.consecutive_failures = 0
-            self._observe("sent", len(rows), lag)
-            return True
+            self._observe("sent", len(rows), (done - rows[0].created_at) / 1000)
+            return asyncio.create_task(
+                self.store.subscriptions.delivered(
+                    tenant, sub.id, rows[-1].seq, done, done + LEASE_MS
+                )
+            )
+        return error
+
+    async def _failed(
+        self, tenant: str, sub: Subscription, rows: Sequence[OutboxRow], error: str
+    ) -> None:
+        done = self.clock.now_ms()
         failures = sub.status.consecutive_failures
         delay_ms = BACKOFF_S[min(failures, len(BACKOFF_S) - 1)] * 1000
         await self.store.subscriptions.failed(tenant, sub.id, done, done + delay_ms, error[:500])
@@ -148,14 +192,17 @@ class Notifier:
             log.warning(
                 "notifications to %s failed (%s); retrying with backoff", sub.endpoint, error
             )
-        self._observe("failed", len(rows), lag)
-        return False
+        self._observe("failed", len(rows), (done - rows[0].created_at) / 1000)
 
     async def _notification(
         self, sub: Subscription, rows: Sequence[OutboxRow], now: int
     ) -> tuple[bytes, dict[str, str]]:
         ctx = await self.contexts.resolve(sub.context)
-        view = View(form=cast(Form, sub.form), attrs=frozenset(sub.attributes) or None)
+        view = View(
+            form=cast(Form, sub.form),
+            attrs=frozenset(sub.attributes) or None,
+            sys_attrs=sub.sys_attrs,
+        )
         data: list[dict[str, Any]] = []
         for row in rows:
             entity = decode_entity(row.snapshot)

@@ -250,3 +250,15 @@ def test_time_interval_subscriptions_report_the_current_state_each_period(
     fake_clock.advance(seconds=61)
     got = receiver.wait_for(3)
     assert sorted((e["id"], e["pm25"]) for e in got[1:]) == [(f"{AQ}1", 50), (f"{AQ}2", 20)]
+
+
+def test_normalized_notifications_with_system_attributes(
+    app_client: TestClient, receiver: Receiver
+) -> None:
+    body = _subscription(receiver)
+    body["notification"] = {**body["notification"], "format": "normalized", "sysAttrs": True}
+    app_client.post("/ngsi-ld/v1/subscriptions", json=body)
+    app_client.post("/ngsi-ld/v1/entities", json=_station(3, 33))
+    (entity,) = receiver.wait_for(1)
+    assert entity["pm25"] == {"type": "Property", "value": 33}
+    assert "modifiedAt" in entity and "createdAt" in entity

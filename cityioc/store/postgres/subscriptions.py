@@ -90,8 +90,8 @@ class PostgresSubscriptions:
                 )
             return due
 
-    async def pending(self, tenant: str, sid: str, limit: int) -> list[OutboxRow]:
-        rows = await self._run(sql.PENDING, (tenant, sid, limit))
+    async def pending(self, tenant: str, sid: str, after: int, limit: int) -> list[OutboxRow]:
+        rows = await self._run(sql.PENDING, (tenant, sid, after, limit))
         return [OutboxRow(seq, eid, trig, bytes(snap), at) for seq, eid, trig, snap, at in rows]
 
     async def delivered(

@@ -68,9 +68,9 @@ class SqliteSubscriptions:
 
         return await self.engine.write(job)
 
-    async def pending(self, tenant: str, sid: str, limit: int) -> list[OutboxRow]:
+    async def pending(self, tenant: str, sid: str, after: int, limit: int) -> list[OutboxRow]:
         rows = await self.engine.read(
-            lambda c: c.execute(sql.PENDING, (tenant, sid, limit)).fetchall()
+            lambda c: c.execute(sql.PENDING, (tenant, sid, after, limit)).fetchall()
         )
         return [OutboxRow(*r) for r in rows]
 

@@ -18,7 +18,7 @@ CREATE TABLE subscriptions (
 
 -- Written in the same transaction as the change it reports; deleted once delivered.
 CREATE TABLE outbox (
-    seq INTEGER PRIMARY KEY,
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: delivery deletes "seq <= n"
     tenant TEXT NOT NULL,
     subscription_id TEXT NOT NULL,
     entity_id TEXT NOT NULL,
