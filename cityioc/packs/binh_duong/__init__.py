@@ -1,0 +1,1 @@
+"""The Bình Dương city pack: data only, read by cityioc.packs (docs/packs.md)."""
