@@ -13,12 +13,21 @@ import typer
 
 from cityioc.core.clock import SystemClock
 from cityioc.core.settings import Settings
+from cityioc.ingest.cli import dead_letters_app, ingest_app
+from cityioc.ingest.import_cli import import_command
+from cityioc.packs.cli import pack_app
+from cityioc.sim.cli import simulate
 
 app = typer.Typer(
     help="cityioc — Intelligent Operations Centre for smart cities", no_args_is_help=True
 )
 keys_app = typer.Typer(help="API keys: create, list, revoke", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+app.add_typer(ingest_app, name="ingest")
+app.add_typer(dead_letters_app, name="dead-letters")
+app.add_typer(pack_app, name="pack")
+app.command("import")(import_command)
+app.command("simulate")(simulate)
 
 DatabaseOpt = Annotated[
     str | None,
@@ -49,14 +58,18 @@ def serve(
         str | None, typer.Option(help="address to listen on", envvar="CITYIOC_HOST")
     ] = None,
     database_url: DatabaseOpt = None,
+    mqtt_url: Annotated[
+        str | None,
+        typer.Option(help="mqtt://host:port: also consume MQTT", envvar="CITYIOC_MQTT_URL"),
+    ] = None,
 ) -> None:
-    """Run the HTTP server."""
+    """Run the HTTP server (and the MQTT consumer when a broker is set)."""
     import uvicorn
 
     from cityioc.web.app import create_app
 
     _logging()
-    settings = _settings(database_url, port=port, host=host)
+    settings = _settings(database_url, port=port, host=host, mqtt_url=mqtt_url)
     uvicorn.run(
         create_app(settings),
         host=settings.host,

@@ -69,3 +69,47 @@ def require_nats() -> str:
     if not port_open(host, int(port)):
         unavailable("nats", f"nothing listens on {host}:{port}")
     return NATS_URL
+
+
+MQTT_URL = os.environ.get("CITYIOC_TEST_MQTT", "mqtt://127.0.0.1:1883")
+
+
+def require_mqtt() -> str:
+    """The MQTT broker URL for tests (Mosquitto, MQTT 5), or skip/fail with how to start it."""
+    host, port = MQTT_URL.removeprefix("mqtt://").split(":")
+    if not port_open(host, int(port)):
+        unavailable("mqtt", f"nothing listens on {host}:{port}")
+    return MQTT_URL
+
+
+def mqtt_publish(messages: list[tuple[str, bytes]], url: str | None = None) -> None:
+    """Publish at QoS 1 and return once the broker has acknowledged every message."""
+    import paho.mqtt.client as paho
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    host, port = (url or require_mqtt()).removeprefix("mqtt://").split(":")
+    client = paho.Client(CallbackAPIVersion.VERSION2, client_id=uuid.uuid4().hex)
+    client.max_queued_messages_set(0)
+    client.max_inflight_messages_set(1000)
+    client.connect(host, int(port))
+    client.loop_start()
+    try:
+        sent = [client.publish(topic, payload, qos=1) for topic, payload in messages]
+        for info in sent:
+            info.wait_for_publish(timeout=30)
+    finally:
+        client.disconnect()
+        client.loop_stop()
+
+
+def forget_mqtt_session(client_id: str) -> None:
+    """End a persistent MQTT session a test left on the broker (clean start, no expiry)."""
+    import paho.mqtt.client as paho
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    host, port = require_mqtt().removeprefix("mqtt://").split(":")
+    client = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv5)
+    client.connect(host, int(port), clean_start=True)
+    client.loop_start()
+    client.disconnect()
+    client.loop_stop()

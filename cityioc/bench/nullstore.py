@@ -19,6 +19,7 @@ import orjson
 from cityioc.core.clock import Clock, SystemClock
 from cityioc.core.errors import InvalidRequest, OperationNotSupported
 from cityioc.hub.models import Mutation, OutboxItem, StoredEntity
+from cityioc.store.dead_letter_records import MemoryDeadLetters
 from cityioc.store.geo_index import location_bbox
 from cityioc.store.port import (
     ApiKeyRecord,
@@ -122,6 +123,7 @@ class NullStore:
         self._keys: dict[str, ApiKeyRecord] = {}
         self._writes = 0
         self.subscriptions = NoSubscriptions()
+        self.dead_letters = MemoryDeadLetters()
 
     async def open(self) -> None:
         return None

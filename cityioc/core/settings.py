@@ -55,6 +55,18 @@ class Settings(BaseSettings):
     # The event bus between server processes; no nats_url, changes stay in this process.
     nats_url: str | None = Field(default=None, pattern=r"^(nats|tls)://")
     nats_subject_prefix: str = Field(default="cityioc", pattern=r"^[A-Za-z0-9_-]+$")
+    # MQTT ingestion (cityioc/ingest/mqtt.py); no mqtt_url, no MQTT.
+    mqtt_url: str | None = Field(default=None, pattern=r"^mqtt://")
+    mqtt_topic_root: str = Field(default="cityioc", min_length=1, pattern=r"^[^#+$][^#+]*$")
+    mqtt_shared_group: str = Field(default="cityioc", pattern=r"^[^/#+]*$")
+    mqtt_client_id: str | None = None
+    mqtt_auto_create: bool = True
+    mqtt_max_payload_bytes: int = Field(default=256 * 1024, ge=64)
+    mqtt_batch_max_messages: int = Field(default=2000, ge=1, le=30_000)
+    mqtt_batch_wait_ms: float = Field(default=5.0, ge=0)
+    mqtt_receive_maximum: int = Field(default=10_000, ge=1, le=65_535)
+    mqtt_session_expiry_s: int = Field(default=86_400, ge=0)
+    mqtt_max_clock_skew_s: int = Field(default=86_400, ge=0)
 
     @classmethod
     def settings_customise_sources(

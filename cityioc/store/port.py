@@ -15,6 +15,7 @@ from typing import Any, NamedTuple, Protocol
 import numpy as np
 
 from cityioc.hub.models import Mutation, OutboxItem, StoredEntity
+from cityioc.store.dead_letter_records import DeadLetterStore
 from cityioc.subscriptions.models import DeliveryStatus
 
 Decide = Callable[[Mapping[str, StoredEntity]], Mutation]
@@ -153,6 +154,9 @@ class Store(Protocol):
 
     @property
     def subscriptions(self) -> SubscriptionStore: ...
+
+    @property
+    def dead_letters(self) -> DeadLetterStore: ...
 
     async def open(self) -> None: ...
     async def close(self) -> None: ...

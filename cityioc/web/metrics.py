@@ -6,6 +6,7 @@ A pure ASGI middleware (not BaseHTTPMiddleware) keeps the per-request cost to a 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -71,6 +72,32 @@ class Metrics:
             "Notifications committed and not yet delivered",
             registry=self.registry,
         )
+
+        self.mqtt_messages = Counter(
+            "cityioc_mqtt_messages_total",
+            "MQTT messages handled (stored or dead-lettered) and acknowledged",
+            registry=self.registry,
+        )
+        self.mqtt_readings = Counter(
+            "cityioc_mqtt_readings_total", "Readings stored from MQTT", registry=self.registry
+        )
+        self.dead_letters = Counter(
+            "cityioc_dead_letters_total",
+            "Messages or rows sent to the dead letters, by source kind and reason",
+            ["source", "reason"],
+            registry=self.registry,
+        )
+        self.mqtt_connected = Gauge(
+            "cityioc_mqtt_connected",
+            "1 while the MQTT consumer is connected to the broker",
+            registry=self.registry,
+        )
+
+    def count_mqtt(self, messages: int, readings: int, dead_letters: Mapping[str, int]) -> None:
+        self.mqtt_messages.inc(messages)
+        self.mqtt_readings.inc(readings)
+        for reason, count in dead_letters.items():
+            self.dead_letters.labels("mqtt", reason).inc(count)
 
     def observe_notification(self, outcome: str, count: int, lag_s: float) -> None:
         self.notifications.labels(outcome).inc(count)

@@ -30,6 +30,9 @@ async def readyz(request: Request) -> Response:
     except Exception as err:  # readiness reports any failure of the dependency
         log.warning("readiness: database check failed: %s", err)
         checks["database"] = "unavailable"
+    mqtt = getattr(request.app.state, "mqtt", None)  # an MqttConsumer when mqtt_url is set
+    if mqtt is not None:
+        checks["mqtt"] = "ok" if mqtt.connected else "unavailable"
     bus = getattr(request.app.state, "bus", None)
     if bus is not None and bus.name != "memory":
         checks["bus"] = "ok" if bus.connected else "unavailable"
@@ -47,5 +50,8 @@ async def metrics(request: Request) -> Response:
         c.metrics.db_pool.labels(state).set(value)
     c.metrics.db_commits.set(c.store.commit_count())
     c.metrics.live_subscribers.set(c.feed.subscriber_count)
+    mqtt = getattr(request.app.state, "mqtt", None)
+    if mqtt is not None:
+        c.metrics.mqtt_connected.set(1 if mqtt.connected else 0)
     c.metrics.outbox_backlog.set(await c.store.subscriptions.backlog())
     return Response(generate_latest(c.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -38,6 +38,7 @@ from cityioc.store.port import (
     StoreStats,
 )
 from cityioc.store.postgres import entities, lifecycle, series
+from cityioc.store.postgres.dead_letters import PostgresDeadLetters
 from cityioc.store.postgres.lifecycle import Conn
 from cityioc.store.postgres.subscriptions import PostgresSubscriptions, write_outbox
 
@@ -82,6 +83,7 @@ class PostgresStore:
         self._listen = listen
         self._listener: asyncio.Task[None] | None = None
         self.subscriptions = PostgresSubscriptions(lambda: self.pool)
+        self.dead_letters = PostgresDeadLetters(lambda: self.pool)
 
     @property
     def pool(self) -> AsyncConnectionPool[Conn]:

@@ -25,6 +25,7 @@ from cityioc.store.port import (
     StoreStats,
 )
 from cityioc.store.sqlite import compaction, entities, series
+from cityioc.store.sqlite.dead_letters import SqliteDeadLetters
 from cityioc.store.sqlite.engine import SqliteEngine
 from cityioc.store.sqlite.subscriptions import SqliteSubscriptions, write_outbox
 
@@ -49,6 +50,7 @@ class SqliteStore:
         self.engine = SqliteEngine(self.path, synchronous=synchronous, setup=_register_functions)
         self._series = series.SeriesIndex()
         self.subscriptions = SqliteSubscriptions(self.engine)
+        self.dead_letters = SqliteDeadLetters(self.engine)
         self._compactor: asyncio.Task[None] | None = None
         self._last_compaction = time.monotonic()
 
