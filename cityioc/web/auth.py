@@ -31,8 +31,9 @@ class Role(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    actor: str  # what the audit records: "key:<id>" or "public"
+    actor: str  # what the audit records: "key:<id>", "user:<name>" or "public"
     role: Role | None  # None: anonymous public access
+    agency: str | None = None  # for role agency: the Organization entity id it acts for
 
     @property
     def is_public(self) -> bool:
