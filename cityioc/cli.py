@@ -13,6 +13,7 @@ import typer
 
 from cityioc.core.clock import SystemClock
 from cityioc.core.settings import Settings
+from cityioc.demo import demo
 from cityioc.ingest.cli import dead_letters_app, ingest_app
 from cityioc.ingest.import_cli import import_command
 from cityioc.packs.cli import pack_app
@@ -28,6 +29,7 @@ app.add_typer(dead_letters_app, name="dead-letters")
 app.add_typer(pack_app, name="pack")
 app.command("import")(import_command)
 app.command("simulate")(simulate)
+app.command("demo")(demo)
 
 DatabaseOpt = Annotated[
     str | None,
@@ -44,7 +46,7 @@ def _settings(database_url: str | None = None, **overrides: object) -> Settings:
     return Settings(**values)  # type: ignore[arg-type]
 
 
-def _logging() -> None:
+def configure_logging() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per notification sent
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -68,7 +70,7 @@ def serve(
 
     from cityioc.web.app import create_app
 
-    _logging()
+    configure_logging()
     settings = _settings(database_url, port=port, host=host, mqtt_url=mqtt_url)
     uvicorn.run(
         create_app(settings),
@@ -77,49 +79,6 @@ def serve(
         log_level="warning",
         access_log=False,
     )
-
-
-@app.command()
-def demo(
-    port: Annotated[int, typer.Option(help="TCP port")] = 8040,
-    database_url: DatabaseOpt = None,
-) -> None:
-    """A fresh operations centre on an embedded SQLite database, with a key per role printed."""
-    import uvicorn
-
-    from cityioc.web.app import create_app
-
-    _logging()
-    if database_url is None:
-        data = Path("demo-data")
-        data.mkdir(exist_ok=True)
-        for leftover in data.glob("cityioc-demo.db*"):
-            leftover.unlink()
-        database_url = f"sqlite:///{data / 'cityioc-demo.db'}"
-    settings = _settings(database_url, port=port)
-    printed = asyncio.run(_demo_keys(settings))
-    typer.echo(f"\ncityioc demo — http://{settings.host}:{settings.port}/docs\n")
-    for role, key in printed:
-        typer.echo(f"  {role:9} {key}")
-    typer.echo("\nSend keys as 'Authorization: Bearer <key>'. Ctrl-C stops.\n")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
-
-
-async def _demo_keys(settings: Settings) -> list[tuple[str, str]]:
-    from cityioc.store.factory import make_store
-    from cityioc.web.auth import KeyRing, Role
-
-    store = make_store(settings.database_url, SystemClock())
-    await store.open()
-    try:
-        ring = KeyRing(store, SystemClock())
-        out = []
-        for role in Role:
-            _, secret = await ring.create(role.value, f"demo {role.value}", "demo")
-            out.append((role.value, secret))
-        return out
-    finally:
-        await store.close()
 
 
 @app.command()

@@ -21,6 +21,7 @@ from cityioc.hub.render import View, render
 from cityioc.hub.retention import retention_loop
 from cityioc.hub.service import Hub
 from cityioc.ingest.mqtt import ConsumerConfig, MqttConsumer
+from cityioc.sim.runtime import SimulationRuntime
 from cityioc.store.factory import make_store
 from cityioc.store.port import Store
 from cityioc.subscriptions.matcher import SubscriptionIndex
@@ -40,6 +41,7 @@ from cityioc.web import (
     ngsi_temporal,
     ops_api,
     readings,
+    sim_api,
 )
 from cityioc.web.auth import KeyRing
 from cityioc.web.live import ChangeFeed
@@ -50,8 +52,13 @@ log = logging.getLogger(__name__)
 
 
 def create_app(
-    settings: Settings | None = None, *, store: Store | None = None, clock: Clock | None = None
+    settings: Settings | None = None,
+    *,
+    store: Store | None = None,
+    clock: Clock | None = None,
+    simulation: SimulationRuntime | None = None,
 ) -> FastAPI:
+    """The application; ``simulation`` makes it the living demo (``cityioc demo``)."""
     settings = settings or Settings()
     clock = clock or SystemClock()
     store = store or make_store(settings.database_url, clock)
@@ -124,10 +131,14 @@ def create_app(
         # Everything built so far lives as long as the process: keep it out of the cyclic GC's
         # full collections, which otherwise walk ~100k startup objects (~50 ms here) mid-request.
         gc.freeze()
+        if simulation is not None:
+            await simulation.start(city)
         log.info("cityioc %s ready on %s", __version__, store.backend)
         try:
             yield
         finally:
+            if simulation is not None:
+                await simulation.stop()
             if mqtt is not None:
                 await mqtt.stop()  # the batch in hand is committed and acknowledged first
             for task in tasks:
@@ -163,5 +174,8 @@ def create_app(
         ops_api,
     ):
         app.include_router(module.router)
+    if simulation is not None:
+        app.state.simulation = simulation
+        app.include_router(sim_api.router)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app
