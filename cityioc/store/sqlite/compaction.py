@@ -36,13 +36,22 @@ _UPSERT_ROLLUP = (
 )
 
 
-def compact(conn: sqlite3.Connection, index: SeriesIndex) -> int:
-    """Compact every hot sample; returns how many were moved. Runs inside a write transaction."""
-    rows = conn.execute("SELECT sid, t, v, j FROM samples_hot ORDER BY sid, t, rowid").fetchall()
+def compact(conn: sqlite3.Connection, index: SeriesIndex, max_rows: int | None = None) -> int:
+    """Compact hot samples; returns how many were moved. Runs inside a write transaction.
+
+    With ``max_rows``, only the first series (by id) holding about that many hot rows — whole
+    series, so each series' samples move together — so that one compaction step holds the writer
+    (and the GIL) briefly; call again until it returns 0.
+    """
+    where, params = _slice(conn, max_rows)
+    rows = conn.execute(
+        f"SELECT sid, t, v, j FROM samples_hot{where} ORDER BY sid, t, rowid", params
+    ).fetchall()
     if not rows:
+        index.hot_rows = 0
         return 0
-    conn.execute("DELETE FROM samples_hot")
-    index.hot_rows = 0
+    conn.execute(f"DELETE FROM samples_hot{where}", params)
+    index.hot_rows = max(0, index.hot_rows - len(rows)) if where else 0
     hot = _HotRows(rows)
     groups = hot.groups()
     horizons = _horizons(conn, [sid for sid, _, _ in groups])
@@ -76,6 +85,20 @@ def compact(conn: sqlite3.Connection, index: SeriesIndex) -> int:
     _add_rollups(conn, hot.sids[numeric], hot.times[numeric], hot.v[numeric])
     conn.executemany("UPDATE series SET compacted_to = max(compacted_to, ?) WHERE sid = ?", moved)
     return len(rows)
+
+
+def _slice(conn: sqlite3.Connection, max_rows: int | None) -> tuple[str, tuple[int, ...]]:
+    """The WHERE clause of one compaction step: every series below the ``max_rows``-th hot row's."""
+    if max_rows is None:
+        return "", ()
+    row = conn.execute(
+        "SELECT sid FROM samples_hot ORDER BY sid LIMIT 1 OFFSET ?", (max_rows,)
+    ).fetchone()
+    if row is None:
+        return "", ()  # fewer than max_rows: all of them
+    first = conn.execute("SELECT min(sid) FROM samples_hot").fetchone()[0]
+    # One series may hold more than max_rows: then that series alone.
+    return (" WHERE sid < ?", (row[0],)) if row[0] > first else (" WHERE sid = ?", (first,))
 
 
 class _HotRows:

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 # Compact when this many samples are hot, or when the oldest hot sample waited this long.
 COMPACT_ROWS = 300_000
 COMPACT_EVERY_S = 30.0
+COMPACT_STEP_ROWS = 10_000
 
 
 def _register_functions(conn: sqlite3.Connection) -> None:
@@ -69,9 +70,18 @@ class SqliteStore:
         await self.engine.close()
 
     async def compact(self) -> int:
-        """Move every hot sample into blocks and rollups now (it also happens by itself)."""
+        """Move every hot sample into blocks and rollups now (it also happens by itself).
+
+        In steps of about COMPACT_STEP_ROWS, each its own write, so that ingestion and the event
+        loop get their turn in between instead of waiting for one long compaction.
+        """
         self._last_compaction = time.monotonic()
-        return await self.engine.write(lambda c: compaction.compact(c, self._series))
+        moved = 0
+        while step := await self.engine.write(
+            lambda c: compaction.compact(c, self._series, COMPACT_STEP_ROWS)
+        ):
+            moved += step
+        return moved
 
     async def _compact_forever(self) -> None:
         failing = False
