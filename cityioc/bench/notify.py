@@ -12,7 +12,7 @@ from pathlib import Path
 
 import orjson
 
-from cityioc.bench.context import Context
+from cityioc.bench.context import Context, after
 from cityioc.bench.report import Row, Section, Target
 from cityioc.bench.server import Http, Server, free_port, metric
 from cityioc.core.clock import iso_ms
@@ -116,13 +116,16 @@ def run(ctx: Context) -> Section:
                 latency.note = delivered.note = backend.skip
                 continue
             with backend.fresh(ctx.workdir) as db, Server(db.url, ctx.workdir, NAME) as server:
-                _measure(n, server, receiver, section, backend.name, latency, delivered, bare_p99)
+                _measure(
+                    ctx, n, server, receiver, section, backend.name, latency, delivered, bare_p99
+                )
     finally:
         receiver.close()
     return section
 
 
 def _measure(
+    ctx: Context,
     n: NotifySizes,
     server: Server,
     receiver: Receiver,
@@ -141,6 +144,16 @@ def _measure(
         latency.figure = stats["p99_ms"]
         latency.reference, latency.reference_label = bare_p99, "bare POST, p99"
         latency.ratio_percent = False
+        profile = ctx.profile(
+            latency.missed(),
+            server.pid,
+            f"{name}, notifications at {n.rate:,} updates/s",
+            lambda start: after(
+                start, lambda: _drive(http, n, [(n.rate, ctx.sizes.profile_seconds)], None)
+            ),
+        )
+        if profile is not None:
+            section.profiles.append(profile)
         section.details.append(
             f"{name}: latency p50 {stats['p50_ms']:.1f} ms, p95 {stats['p95_ms']:.1f} ms,"
             f" p99 {stats['p99_ms']:.1f} ms, max {stats['max_ms']:.0f} ms over"

@@ -29,7 +29,7 @@ from cityioc.subscriptions.models import Subscription
 
 log = logging.getLogger(__name__)
 
-BATCH = 200  # entities per notification at most
+BATCH = 1000  # entities per notification at most
 LEASE_MS = 15_000  # longer than one delivery can take (timeout 10 s)
 BACKOFF_S = (1, 2, 5, 10, 30)  # after the 1st, 2nd … failure; then the last one
 IDLE_WAKE_S = 1.0
