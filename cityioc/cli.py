@@ -11,6 +11,7 @@ from typing import Annotated
 import orjson
 import typer
 
+from cityioc.accounts.cli import users_app
 from cityioc.core.clock import SystemClock
 from cityioc.core.settings import Settings
 from cityioc.demo import demo
@@ -27,6 +28,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(dead_letters_app, name="dead-letters")
 app.add_typer(pack_app, name="pack")
+app.add_typer(users_app, name="users")
 app.command("import")(import_command)
 app.command("simulate")(simulate)
 app.command("demo")(demo)
@@ -101,6 +103,9 @@ def migrate(database_url: DatabaseOpt = None) -> None:
 def keys_create(
     role: Annotated[str, typer.Option(help="admin, operator, agency, viewer or ingest")],
     name: Annotated[str, typer.Option(help="who or what the key is for")] = "",
+    agency: Annotated[
+        str | None, typer.Option(help="role agency: the Organization entity id it acts for")
+    ] = None,
     database_url: DatabaseOpt = None,
 ) -> None:
     """Create an API key; the key is printed once and stored only as a hash."""
@@ -113,7 +118,9 @@ def keys_create(
         store = make_store(_settings(database_url).database_url, SystemClock())
         await store.open()
         try:
-            record, secret = await KeyRing(store, SystemClock()).create(role, name or role, "cli")
+            record, secret = await KeyRing(store, SystemClock()).create(
+                role, name or role, "cli", agency=agency
+            )
             return record.key_id, secret
         finally:
             await store.close()

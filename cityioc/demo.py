@@ -33,7 +33,7 @@ def demo(
     ] = "binh-duong",
     seed: Annotated[int, typer.Option(help="the simulator's seed (same seed, same city)")] = 7,
 ) -> None:
-    """A living operations centre: city pack, history, live sensors; keys per role printed."""
+    """A living operations centre: city pack, history, live sensors; users and keys printed."""
     import uvicorn
 
     from cityioc.cli import configure_logging
@@ -53,7 +53,7 @@ def demo(
             leftover.unlink()
         database_url = f"sqlite:///{DEMO_DIR / 'cityioc-demo.db'}"
     settings = Settings(database_url=database_url, port=port)
-    keys = asyncio.run(demo_keys(settings))
+    keys, users = asyncio.run(prepare(settings, pack))
     base = f"http://{settings.host}:{settings.port}"
     typer.echo(
         f"\ncityioc demo — {pack}\n"
@@ -62,7 +62,10 @@ def demo(
         f"  API (OpenAPI)                      {base}/docs\n"
         f"  Kịch bản mô phỏng / scenarios      {base}/api/v1/sim\n"
     )
-    typer.echo("Khóa API theo vai trò / API keys per role (Authorization: Bearer <key>):")
+    typer.echo("Tài khoản / sign-in (username, password):")
+    for username, password, role in users:
+        typer.echo(f"  {role:9} {username:16} {password}")
+    typer.echo("\nKhóa API theo vai trò / API keys per role (Authorization: Bearer <key>):")
     for role, key in keys:
         typer.echo(f"  {role:9} {key}")
     typer.echo(
@@ -78,19 +81,29 @@ def demo(
     )
 
 
-async def demo_keys(settings: Settings) -> list[tuple[str, str]]:
-    """A fresh API key per role, printed once (the demo database is new each time)."""
+async def prepare(
+    settings: Settings, pack_name: str
+) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
+    """The city pack, a fresh API key per role and a demo user per role (printed once: the demo
+    database is new each time). The server loads the pack again at start — a no-op."""
+    from cityioc.accounts.demo import create_demo_users
+    from cityioc.accounts.policy import AccountPolicy
+    from cityioc.hub.service import Hub
+    from cityioc.packs import load_pack, validate_pack
     from cityioc.store.factory import make_store
     from cityioc.web.auth import KeyRing, Role
 
-    store = make_store(settings.database_url, SystemClock())
+    clock = SystemClock()
+    store = make_store(settings.database_url, clock)
     await store.open()
     try:
-        ring = KeyRing(store, SystemClock())
-        out = []
+        await load_pack(Hub(store, clock), validate_pack(pack_name))
+        ring = KeyRing(store, clock)
+        keys = []
         for role in Role:
             _, secret = await ring.create(role.value, f"demo {role.value}", "demo")
-            out.append((role.value, secret))
-        return out
+            keys.append((role.value, secret))
+        users = await create_demo_users(store, clock, AccountPolicy.from_settings(settings))
+        return keys, users
     finally:
         await store.close()

@@ -16,11 +16,13 @@ from dataclasses import dataclass
 import numpy as np
 import orjson
 
+from cityioc.accounts.records import NoAccounts
 from cityioc.core.clock import Clock, SystemClock
 from cityioc.core.errors import InvalidRequest, OperationNotSupported
 from cityioc.hub.models import Mutation, OutboxItem, StoredEntity
 from cityioc.store.dead_letter_records import MemoryDeadLetters
 from cityioc.store.geo_index import location_bbox
+from cityioc.store.module_state import MemoryModuleState
 from cityioc.store.port import (
     ApiKeyRecord,
     AuditRecord,
@@ -124,6 +126,8 @@ class NullStore:
         self._writes = 0
         self.subscriptions = NoSubscriptions()
         self.dead_letters = MemoryDeadLetters()
+        self.module_state = MemoryModuleState()
+        self.accounts = NoAccounts()
 
     async def open(self) -> None:
         return None

@@ -18,6 +18,10 @@ class ChangeEvent:
     deletes: list[str] = field(default_factory=list)
     notifications: bool = False  # the write queued subscription notifications
     subscriptions_changed: bool = False  # a subscription of the tenant was created/changed/deleted
+    # Made by this process (False: received from another one over NATS). Consumers that must see
+    # each change once in a deployment (the rule engine) take only local ones. Not on the wire,
+    # and not part of equality: a decoded copy is the same change, seen elsewhere.
+    local: bool = field(default=True, compare=False)
 
     @classmethod
     def of(cls, tenant: str, actor: str, mutation: Mutation) -> ChangeEvent:
@@ -48,6 +52,7 @@ class ChangeEvent:
             data["deletes"],
             data["notifications"],
             data.get("subscriptionsChanged", False),
+            local=False,
         )
 
 

@@ -95,6 +95,15 @@ class UnsupportedMediaType(CityError):
     title = "Unsupported media type"
 
 
+class TooManyRequests(CityError):
+    code = "TooManyRequests"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after_s: int = 60) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s
+
+
 class ServiceUnavailable(CityError):
     code = "ServiceUnavailable"
     title = "Service unavailable"

@@ -14,8 +14,10 @@ from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
+from cityioc.accounts.records import AccountStore
 from cityioc.hub.models import Mutation, OutboxItem, StoredEntity
 from cityioc.store.dead_letter_records import DeadLetterStore
+from cityioc.store.module_state import ModuleStateStore
 from cityioc.subscriptions.models import DeliveryStatus
 
 Decide = Callable[[Mapping[str, StoredEntity]], Mutation]
@@ -80,6 +82,7 @@ class ApiKeyRecord:
     created_at: int
     created_by: str
     revoked_at: int | None = None
+    agency: str | None = None  # for role agency: the Organization entity id it acts for
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +160,12 @@ class Store(Protocol):
 
     @property
     def dead_letters(self) -> DeadLetterStore: ...
+
+    @property
+    def module_state(self) -> ModuleStateStore: ...
+
+    @property
+    def accounts(self) -> AccountStore: ...
 
     async def open(self) -> None: ...
     async def close(self) -> None: ...

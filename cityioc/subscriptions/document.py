@@ -52,7 +52,12 @@ _KNOWN = {
 
 
 def new_subscription(
-    body: Any, ctx: ActiveContext, context: Any, now: int, actor: str
+    body: Any,
+    ctx: ActiveContext,
+    context: Any,
+    now: int,
+    actor: str,
+    owner: tuple[str | None, str | None] = (None, None),
 ) -> Subscription:
     """A validated subscription from a create request's body."""
     if not isinstance(body, dict):
@@ -62,7 +67,15 @@ def new_subscription(
         raise BadRequestData("a subscription id must be a URI")
     if body.get("type", "Subscription") != "Subscription":
         raise BadRequestData("the type of a subscription must be 'Subscription'")
-    sub = Subscription(id=sid, context=context, created_at=now, modified_at=now, created_by=actor)
+    sub = Subscription(
+        id=sid,
+        context=context,
+        created_at=now,
+        modified_at=now,
+        created_by=actor,
+        owner_role=owner[0],
+        owner_agency=owner[1],
+    )
     apply_fields(sub, body, ctx, now)
     if not sub.endpoint:
         raise BadRequestData("notification.endpoint.uri is required")

@@ -19,6 +19,7 @@ from cityioc.hub.context import core_context
 from cityioc.hub.geoquery import GeoQuery, geoquery_from_geoq
 from cityioc.hub.models import Mutation, OutboxItem, StoredEntity
 from cityioc.hub.qlang import Predicate, compile_predicate, parse_q
+from cityioc.hub.visibility import Visibility
 from cityioc.subscriptions.models import Subscription
 
 ANY_TYPE = "*"
@@ -68,8 +69,9 @@ class SubscriptionIndex:
     """Compiled subscriptions per tenant and type; replaced whole, never edited in place, so the
     writer thread always sees a consistent set."""
 
-    def __init__(self) -> None:
+    def __init__(self, visibility: Visibility | None = None) -> None:
         self._by_tenant: dict[str, dict[str, tuple[CompiledSubscription, ...]]] = {}
+        self.visibility = visibility or Visibility()
 
     def replace(self, tenant: str, subs: Iterable[CompiledSubscription]) -> None:
         by_type: dict[str, list[CompiledSubscription]] = {}
@@ -81,6 +83,10 @@ class SubscriptionIndex:
             self._by_tenant = {**self._by_tenant, tenant: {k: tuple(v) for k, v in by_type.items()}}
         else:
             self._by_tenant = {k: v for k, v in self._by_tenant.items() if k != tenant}
+
+    def readable(self, c: CompiledSubscription, entity: StoredEntity) -> bool:
+        """Whether the subscription's owner may read ``entity``."""
+        return self.visibility.allows(c.sub.owner_role, c.sub.owner_agency, entity)
 
     def periodic(self) -> list[tuple[str, CompiledSubscription]]:
         """(tenant, subscription) of every ``timeInterval`` subscription."""
@@ -108,7 +114,7 @@ class SubscriptionIndex:
             snapshot: bytes | None = None
             for c in _candidates(by_type, entity.types):
                 trigger = _trigger(c, created, attrs, entity, now)
-                if trigger is None:
+                if trigger is None or not self.readable(c, entity):
                     continue
                 snapshot = snapshot or encode_entity(entity)
                 c.last_sent = now
@@ -122,6 +128,7 @@ class SubscriptionIndex:
                     "entityDeleted" in c.triggers
                     and _active(c, now)
                     and c.selects(gone, gone.types)
+                    and self.readable(c, gone)
                 ):
                     deleted = StoredEntity(gone.id, gone.types, {}, gone.created_at, now)
                     out.append(

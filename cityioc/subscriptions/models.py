@@ -66,6 +66,10 @@ class Subscription:
     created_at: int = 0
     modified_at: int = 0
     created_by: str = ""
+    # Who it notifies for: the creator's role and agency, so that it never carries what the
+    # creator could not read (e.g. another agency's incidents).
+    owner_role: str | None = None
+    owner_agency: str | None = None
     status: DeliveryStatus = field(default_factory=DeliveryStatus)
 
     def state(self, now_ms: int) -> str:

@@ -101,7 +101,7 @@ class PeriodicNotifications:
             )
             page, _ = await run_query(self.store, tenant, params, ctx.expand_term)
             for entity in page:
-                if c.selects(entity, entity.types):
+                if c.selects(entity, entity.types) and self.index.readable(c, entity):
                     items.append(
                         OutboxItem(sub.id, entity.id, "timeInterval", encode_entity(entity), now)
                     )

@@ -39,9 +39,16 @@ class Subscriptions:
         self._announce = announce
 
     async def create(
-        self, tenant: str, body: Any, ctx: ActiveContext, context: Any, actor: str
+        self,
+        tenant: str,
+        body: Any,
+        ctx: ActiveContext,
+        context: Any,
+        actor: str,
+        owner: tuple[str | None, str | None] = (None, None),
     ) -> str:
-        sub = new_subscription(body, ctx, context, self.clock.now_ms(), actor)
+        """``owner``: the creator's (role, agency); notifications carry only what it may read."""
+        sub = new_subscription(body, ctx, context, self.clock.now_ms(), actor, owner)
         await self.store.subscriptions.insert(tenant, sub.id, _encode(sub))
         await self._audit(tenant, actor, "create-subscription", sub.id)
         await self._changed(tenant, actor)

@@ -21,6 +21,9 @@ router = APIRouter(prefix="/api/v1", tags=["administration"])
 class NewKey(BaseModel):
     role: str = Field(description="admin, operator, agency, viewer or ingest")
     name: str = Field(min_length=1, max_length=200, description="who or what the key is for")
+    agency: str | None = Field(
+        default=None, description="for role agency: the Organization entity id it acts for"
+    )
 
 
 def _public(record: ApiKeyRecord) -> dict[str, Any]:
@@ -29,6 +32,7 @@ def _public(record: ApiKeyRecord) -> dict[str, Any]:
         "role": record.role,
         "name": record.name,
         "createdAt": iso_ms(record.created_at),
+        "agency": record.agency,
         "createdBy": record.created_by,
         "revokedAt": iso_ms(record.revoked_at) if record.revoked_at else None,
     }
@@ -44,7 +48,9 @@ async def list_keys(request: Request) -> list[dict[str, Any]]:
 async def create_key(request: Request, body: NewKey) -> dict[str, Any]:
     principal = await principal_of(request)
     principal.require(Role.admin)
-    record, secret = await city(request).keys.create(body.role, body.name, principal.actor)
+    record, secret = await city(request).keys.create(
+        body.role, body.name, principal.actor, agency=body.agency
+    )
     return {**_public(record), "key": secret}
 
 

@@ -11,6 +11,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from cityioc import __version__
+from cityioc.accounts.service import Accounts
+from cityioc.alerts.module import AlertsModule
 from cityioc.bus.events import ChangeEvent
 from cityioc.bus.factory import make_bus
 from cityioc.core.clock import Clock, SystemClock
@@ -20,6 +22,10 @@ from cityioc.hub.models import Mutation
 from cityioc.hub.render import View, render
 from cityioc.hub.retention import retention_loop
 from cityioc.hub.service import Hub
+from cityioc.hub.visibility import Visibility
+from cityioc.incidents.access import entity_readable as incident_readable
+from cityioc.incidents.models import INCIDENT_TYPE
+from cityioc.incidents.setup import build as build_incidents
 from cityioc.ingest.mqtt import ConsumerConfig, MqttConsumer
 from cityioc.sim.runtime import SimulationRuntime
 from cityioc.store.factory import make_store
@@ -30,9 +36,11 @@ from cityioc.subscriptions.periodic import PeriodicNotifications
 from cityioc.subscriptions.service import Subscriptions
 from cityioc.web import (
     admin_api,
+    alerts_api,
     dead_letters_api,
     errors,
     import_api,
+    incidents_api,
     live_api,
     ngsi_batch,
     ngsi_discovery,
@@ -41,7 +49,10 @@ from cityioc.web import (
     ngsi_temporal,
     ops_api,
     readings,
+    session_api,
     sim_api,
+    ui,
+    users_api,
 )
 from cityioc.web.auth import KeyRing
 from cityioc.web.live import ChangeFeed
@@ -68,14 +79,33 @@ def create_app(
     core = core_context()
     feed = ChangeFeed(lambda e: core.compact_entity_keys(render(e, View(form="normalized"))))
     keys = KeyRing(store, clock)
-    index = SubscriptionIndex()
+    visibility = Visibility()  # per-type read rules the modules register (agency isolation …)
+    index = SubscriptionIndex(visibility)
     hub.set_outbox_policy(index.match)
     subscriptions = Subscriptions(store, clock, contexts, index)
     notifier = Notifier(
         store, clock, contexts, subscriptions.get, observe=metrics.observe_notification
     )
     periodic = PeriodicNotifications(store, clock, contexts, index, notifier.wake)
-    city = City(settings, clock, store, hub, keys, contexts, feed, metrics, subscriptions)
+    accounts = Accounts.from_settings(store, clock, settings)
+    city = City(
+        settings,
+        clock,
+        store,
+        hub,
+        keys,
+        contexts,
+        feed,
+        metrics,
+        subscriptions,
+        accounts,
+        visibility=visibility,
+    )
+
+    alerts = AlertsModule.build(hub, clock, settings)  # rules, engine, CAP, AQI (docs/alerts.md)
+    incidents = build_incidents(hub, settings)
+    visibility.restrict(core_context().expand_type(INCIDENT_TYPE), incident_readable)
+    incidents.connect_alerts(alerts.alerts)  # incidentPolicy auto; refIncident via link_incident
 
     def count_writes(tenant: str, actor: str, mutation: Mutation) -> None:
         metrics.entity_writes.inc(len(mutation.upserts))
@@ -111,6 +141,7 @@ def create_app(
             task.add_done_callback(refreshes.discard)
 
     bus.subscribe(refresh_subscriptions)
+    bus.subscribe(alerts.engine.handle)  # it only enqueues; evaluates this process's changes
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -121,7 +152,9 @@ def create_app(
         periodic.start()
         if settings.admin_key:
             await keys.create("admin", "CITYIOC_ADMIN_KEY", "system", key=settings.admin_key)
+        await alerts.start()
         tasks = [asyncio.create_task(subscriptions.keep_fresh())]
+        tasks.append(asyncio.create_task(incidents.monitor.run()))  # the SLA tick
         if settings.raw_retention_days:
             tasks.append(
                 asyncio.create_task(retention_loop(store, clock, settings.raw_retention_days))
@@ -144,6 +177,8 @@ def create_app(
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await alerts.stop()  # rule state persisted
+            await incidents.notifier.drain()
             await periodic.stop()
             await notifier.stop()
             await bus.stop()
@@ -159,7 +194,10 @@ def create_app(
     app.state.city = city
     app.state.bus = bus
     app.state.mqtt = mqtt
+    app.state.incidents = incidents
+    app.state.alerts = alerts
     errors.install(app)
+    session_api.install(app)
     for module in (
         admin_api,
         ngsi_entities,
@@ -172,10 +210,16 @@ def create_app(
         dead_letters_api,
         live_api,
         ops_api,
+        incidents_api,
+        session_api,
+        users_api,
+        alerts_api,
     ):
         app.include_router(module.router)
     if simulation is not None:
         app.state.simulation = simulation
         app.include_router(sim_api.router)
+    app.include_router(ui.router)
+    ui.mount(app)  # last: the web UI's pages never shadow an API route
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app

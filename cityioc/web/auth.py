@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from enum import StrEnum
 
+from cityioc.accounts.agency import check_agency
 from cityioc.core.clock import Clock
 from cityioc.core.errors import BadRequestData, Forbidden, Unauthorized
 from cityioc.hub.models import Mutation
@@ -41,7 +42,9 @@ class Principal:
 
     def require(self, *roles: Role) -> None:
         if self.role is None:
-            raise Unauthorized("this operation needs an API key (Authorization: Bearer <key>)")
+            raise Unauthorized(
+                "this operation needs a signed-in user or an API key (Authorization: Bearer <key>)"
+            )
         if self.role is not Role.admin and self.role not in roles:
             allowed = ", ".join(["admin", *roles])
             raise Forbidden(f"role {self.role} may not do this (allowed: {allowed})")
@@ -68,24 +71,35 @@ class KeyRing:
         self._cache: dict[str, tuple[float, ApiKeyRecord | None]] = {}
 
     async def create(
-        self, role: str, name: str, actor: str, *, key: str | None = None
+        self, role: str, name: str, actor: str, *, key: str | None = None, agency: str | None = None
     ) -> tuple[ApiKeyRecord, str]:
         try:
             parsed = Role(role)
         except ValueError as err:
             roles = ", ".join(r.value for r in Role)
             raise BadRequestData(f"unknown role {role!r} (roles: {roles})") from err
+        await check_agency(self.store, parsed.value, agency, required=False)
         key_id, secret = new_key()
         if key is not None:
             key_id, secret = "env-" + hash_key(key)[:8], key
         record = ApiKeyRecord(
-            key_id, hash_key(secret), parsed.value, name, None, self.clock.now_ms(), actor
+            key_id,
+            hash_key(secret),
+            parsed.value,
+            name,
+            None,
+            self.clock.now_ms(),
+            actor,
+            agency=agency,
         )
         existing = await self.store.find_api_key(record.key_hash)
         if existing is not None:
             return existing, secret
         await self.store.put_api_key(record)
-        await self._audit(actor, "create-key", key_id, {"role": record.role, "name": name})
+        detail = {"role": record.role, "name": name}
+        if agency is not None:
+            detail["agency"] = agency
+        await self._audit(actor, "create-key", key_id, detail)
         return record, secret
 
     async def authenticate(self, key: str | None) -> Principal:
@@ -103,7 +117,7 @@ class KeyRing:
             self._cache[digest] = (now, record)
         if record is None or record.revoked_at is not None:
             raise Unauthorized("the API key is not valid")
-        return Principal(f"key:{record.key_id}", Role(record.role))
+        return Principal(f"key:{record.key_id}", Role(record.role), record.agency)
 
     async def revoke(self, key_id: str, actor: str) -> bool:
         self._cache.clear()

@@ -33,6 +33,7 @@ STATUS: dict[type[e.CityError], int] = {
     e.PayloadTooLarge: 413,
     e.NotAcceptable: 406,
     e.UnsupportedMediaType: 415,
+    e.TooManyRequests: 429,
     e.ServiceUnavailable: 503,
 }
 # Errors the NGSI-LD spec names; ours live under our own namespace.
@@ -70,6 +71,8 @@ def problem(err: e.CityError) -> dict[str, object]:
 
 def problem_response(err: e.CityError) -> Response:
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(err, e.Unauthorized) else None
+    if isinstance(err, e.TooManyRequests):
+        headers = {"Retry-After": str(err.retry_after_s)}
     return Response(
         orjson.dumps(problem(err)),
         status_code=status_of(err),

@@ -54,8 +54,12 @@ async def live(
     box = _parse_bbox(bbox)
     wanted_area = fold(area) if area else None
 
+    role = principal.role.value if principal.role is not None else None
+
     def accepts(entity_tenant: str, entity: StoredEntity) -> bool:
         if entity_tenant != tenant:
+            return False
+        if not c.visibility.allows(role, principal.agency, entity):
             return False
         if wanted is not None and not any(t in wanted for t in entity.types):
             return False

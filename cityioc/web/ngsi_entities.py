@@ -19,6 +19,7 @@ from cityioc.web.ngsi_http import (
     GEO_JSON,
     Call,
     json_response,
+    may_read,
     ngsi_call,
     require_tenant,
     split_list,
@@ -59,13 +60,6 @@ def _view(
         keep_type=not pick or "type" in picked,
         sys_attrs=sys_attrs,
     )
-
-
-def _visible(call: Call, entity: StoredEntity) -> bool:
-    if not call.principal.is_public:
-        return True
-    public = {call.context.expand_type(t) for t in call.city.settings.public_types}
-    return any(t in public for t in entity.types)
 
 
 def _output(
@@ -121,6 +115,7 @@ async def _query_response(
     view = _view(call, form, sys_attrs, attrs, pick, omit)
     ctx = call.context
     entities, total = await run_query(call.city.store, call.tenant, params, ctx.expand_term)
+    entities = [e for e in entities if may_read(call, e)]
     geo = format == "geojson" or call.accept == GEO_JSON
     headers = {"NGSILD-Results-Count": str(total)} if total is not None else {}
     if geo:
@@ -164,7 +159,7 @@ async def retrieve_entity(
     call = await ngsi_call(request, with_body=False, geo=True)
     await require_tenant(call)
     entity = await call.city.hub.get(call.tenant, entity_id)
-    if not _visible(call, entity) or (type and call.context.expand_type(type) not in entity.types):
+    if not may_read(call, entity) or (type and call.context.expand_type(type) not in entity.types):
         raise ResourceNotFound(f"entity {entity_id} does not exist")
     form, sys_attrs = _options(options, format)
     view = _view(call, form, sys_attrs, attrs, pick, omit)

@@ -21,7 +21,10 @@ from cityioc.core.errors import (
     UnsupportedMediaType,
 )
 from cityioc.hub.context import ActiveContext, context_from_request
+from cityioc.hub.models import StoredEntity
 from cityioc.web.auth import Principal, key_from_headers
+from cityioc.web.session_api import COOKIE as SESSION_COOKIE
+from cityioc.web.session_api import session_principal
 from cityioc.web.state import City, city
 
 JSON = "application/json"
@@ -45,8 +48,13 @@ class Call:
 
 
 async def principal_of(request: Request) -> Principal:
+    """Who calls: an API key when one is sent, else a signed-in user's session cookie (which
+    must bring its CSRF token to change anything), else the public."""
     c = city(request)
     key = key_from_headers(request.headers.get("authorization"), request.headers.get("x-api-key"))
+    session = request.cookies.get(SESSION_COOKIE) if key is None else None
+    if session:
+        return await session_principal(request, c, session)
     principal = await c.keys.authenticate(key)
     if principal.is_public and c.settings.require_auth_for_reads:
         raise Unauthorized("this deployment serves no public data: send an API key")
@@ -116,6 +124,17 @@ async def ngsi_call(request: Request, *, with_body: bool, geo: bool = False) -> 
     spec = context_from_request(kind if with_body else None, request.headers.get("link"), body)
     context = await c.contexts.resolve(spec)
     return Call(c, principal, tenant, context, body, accept)
+
+
+def may_read(call: Call, entity: StoredEntity) -> bool:
+    """The public reads the public types; everyone reads only what the modules' rules allow."""
+    principal = call.principal
+    if principal.is_public:
+        public = {call.context.expand_type(t) for t in call.city.settings.public_types}
+        if not any(t in public for t in entity.types):
+            return False
+    role = principal.role.value if principal.role is not None else None
+    return call.city.visibility.allows(role, principal.agency, entity)
 
 
 async def require_tenant(call: Call) -> None:

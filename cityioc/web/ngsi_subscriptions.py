@@ -33,8 +33,15 @@ async def create_subscription(request: Request) -> Response:
     context = body.get("jsonldContext") if isinstance(body, dict) else None
     if context is not None and not isinstance(context, str):
         raise BadRequestData("jsonldContext must be the URL of a JSON-LD context")
+    principal = call.principal
+    role = principal.role.value if principal.role is not None else None
     sid = await call.city.subscriptions.create(
-        call.tenant, body, call.context, context or call.context.body_context, call.principal.actor
+        call.tenant,
+        body,
+        call.context,
+        context or call.context.body_context,
+        principal.actor,
+        (role, principal.agency),
     )
     return Response(
         status_code=201, headers={"Location": f"/ngsi-ld/v1/subscriptions/{quote(sid, safe=':')}"}

@@ -20,6 +20,7 @@ from cityioc.web.auth import WRITERS, Role
 from cityioc.web.ngsi_http import (
     Call,
     json_response,
+    may_read,
     ngsi_call,
     require_tenant,
     split_list,
@@ -80,10 +81,10 @@ async def temporal_retrieve(request: Request, entity_id: str, args: Temporal) ->
     query = _temporal_query(call, args)
     store = call.city.store
     current = (await store.get_entities(call.tenant, [entity_id])).get(entity_id)
-    if call.principal.is_public:  # the public sees the history of public types only
-        public = {call.context.expand_type(t) for t in call.city.settings.public_types}
-        if current is None or not any(t in public for t in current.types):
-            raise ResourceNotFound(f"entity {entity_id} does not exist")
+    if current is not None and not may_read(call, current):
+        raise ResourceNotFound(f"entity {entity_id} does not exist")
+    if current is None and call.principal.is_public:  # the public sees public types' history
+        raise ResourceNotFound(f"entity {entity_id} does not exist")
     found = await temporal_entity(store, call.tenant, entity_id, current, query)
     if found is None:
         raise ResourceNotFound(f"entity {entity_id} has no history")
@@ -143,7 +144,7 @@ async def _temporal_response(call: Call, params: QueryParams, query: TemporalQue
     ctx = call.context
     entities, total = await run_query(call.city.store, call.tenant, params, ctx.expand_term)
     out = []
-    for entity in entities:
+    for entity in (e for e in entities if may_read(call, e)):
         found = await temporal_entity(call.city.store, call.tenant, entity.id, entity, query)
         if found is not None:
             out.append(ctx.compact_entity_keys(found))

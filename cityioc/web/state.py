@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import Request
 
+from cityioc.accounts.service import Accounts
 from cityioc.core.clock import Clock
 from cityioc.core.settings import Settings
 from cityioc.hub.context import ContextResolver
 from cityioc.hub.service import Hub
+from cityioc.hub.visibility import Visibility
 from cityioc.store.port import Store
 from cityioc.subscriptions.service import Subscriptions
 from cityioc.web.auth import KeyRing
@@ -28,6 +30,8 @@ class City:
     feed: ChangeFeed
     metrics: Metrics
     subscriptions: Subscriptions
+    accounts: Accounts
+    visibility: Visibility = field(default_factory=Visibility)
 
 
 def city(request: Request) -> City:

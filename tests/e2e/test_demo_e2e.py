@@ -76,6 +76,21 @@ def test_demo_opens_a_living_province(tmp_path: Path) -> None:
         time.sleep(2.5)
         assert httpx.get(url + "/api/v1/sim").json()["stats"]["readings"] > before
 
+        users = {
+            role: (name, password)
+            for role, name, password in re.findall(
+                r"^  (operator|agency)\s+(demo-\S+)\s+(\S+)$", printed, re.MULTILINE
+            )
+        }
+        assert set(users) == {"operator", "agency"}
+        with httpx.Client(base_url=url) as browser:  # a person signs in with the printed password
+            name, password = users["operator"]
+            signed_in = browser.post(
+                "/api/v1/session", json={"username": name, "password": password}
+            )
+            assert signed_in.status_code in (200, 201), signed_in.text
+            assert browser.get("/api/v1/session").json()["user"]["role"] == "operator"
+
         viewer = {"Authorization": f"Bearer {keys['viewer']}"}
         operator = {"Authorization": f"Bearer {keys['operator']}"}
         assert (

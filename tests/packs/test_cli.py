@@ -28,7 +28,7 @@ def test_validate_lists_each_problem_with_file_and_line(tmp_path: Path) -> None:
 
 
 def test_load_twice_reports_everything_unchanged_the_second_time(tmp_path: Path) -> None:
-    root = write_pack(tmp_path / "p", rules_yaml="- id: r1\n")
+    root = write_pack(tmp_path / "p", projects_yaml="- id: r1\n")
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     first = runner.invoke(app, ["pack", "load", str(root), "--database-url", url])
     assert first.exit_code == 0, first.output

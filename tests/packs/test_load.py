@@ -65,7 +65,8 @@ async def test_loading_twice_writes_nothing_the_second_time(
     hub: Hub, clock: FakeClock, binh_duong: Pack
 ) -> None:
     first = await load_pack(hub, binh_duong, "pack:binh-duong")
-    assert first.totals.created == expected_entities(binh_duong)
+    core = ("areas", "agencies", "categories", "sensors")  # modules' sections add their own
+    assert sum(first.sections[n].counts.created for n in core) == expected_entities(binh_duong)
     assert first.sections["areas"].counts.created == 47
     stats = await hub.store.stats()
     lamp = await hub.get("default", LAMP)
@@ -167,30 +168,34 @@ async def test_entities_carry_names_hierarchy_and_responsibilities(
 async def test_reserved_sections_wait_for_their_module_and_plugins_load_theirs(
     hub: Hub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = write_pack(tmp_path / "p", rules_yaml="- id: flood-alert\n  threshold: 0.2\n")
+    root = write_pack(tmp_path / "p", projects_yaml="- id: flood-alert\n  threshold: 0.2\n")
     report = await load_pack(hub, validate_pack(root), tenant="t1")
-    assert report.sections["rules"].status == NOT_LOADED
+    assert report.sections["projects"].status == NOT_LOADED
     assert report.sections["sensors"].status == LOADED
 
-    async def load_rules(ctx: LoadContext, items: list[dict[str, Any]]) -> SyncCounts:
+    async def load_projects(ctx: LoadContext, items: list[dict[str, Any]]) -> SyncCounts:
         bodies = [
-            Desired({"id": f"urn:ngsi-ld:Rule:{i['id']}", "type": "Rule"}, "rules.yaml:1")
+            Desired({"id": f"urn:ngsi-ld:Project:{i['id']}", "type": "Project"}, "projects.yaml:1")
             for i in items
         ]
         return await ctx.writer.sync(bodies)
 
     reg.sections()  # the core and the placeholders are registered first, as in production
     monkeypatch.setattr(reg, "_SECTIONS", dict(reg._SECTIONS))  # undone after the test
-    rules = Section(
-        "rules", ("rules.yaml",), lambda ctx: [{"id": "flood-alert"}], load_rules, owner="alerts"
+    projects = Section(
+        "projects",
+        ("projects.yaml",),
+        lambda ctx: [{"id": "flood-alert"}],
+        load_projects,
+        owner="programme",
     )
-    reg.register_section(rules)  # what cityioc/alerts/pack_sections.py would do
+    reg.register_section(projects)  # what a programme module would do
     reg.register_section(
-        Section("rules", ("rules.yaml",), lambda ctx: [], reserved=True)
+        Section("projects", ("projects.yaml",), lambda ctx: [], reserved=True)
     )  # kept out
-    with pytest.raises(ValueError, match="already owned by alerts"):
-        reg.register_section(Section("rules", ("rules.yaml",), lambda ctx: [], owner="other"))
+    with pytest.raises(ValueError, match="already owned by programme"):
+        reg.register_section(Section("projects", ("projects.yaml",), lambda ctx: [], owner="other"))
     report = await load_pack(hub, validate_pack(root), tenant="t1")
-    assert report.sections["rules"].status == LOADED
-    assert report.sections["rules"].counts == SyncCounts(created=1)
-    assert (await hub.get("t1", "urn:ngsi-ld:Rule:flood-alert")).created_by == "pack:test-city"
+    assert report.sections["projects"].status == LOADED
+    assert report.sections["projects"].counts == SyncCounts(created=1)
+    assert (await hub.get("t1", "urn:ngsi-ld:Project:flood-alert")).created_by == "pack:test-city"

@@ -122,15 +122,15 @@ def test_unknown_tags_types_and_files_are_reported(tmp_path: Path) -> None:
 
 
 def test_reserved_sections_are_checked_for_shape(tmp_path: Path) -> None:
-    rules = "- id: flood-alert\n  when: level > alert\n- when: no id here\n- id: flood-alert\n"
-    found = problems_of(write_pack(tmp_path / "p", rules_yaml=rules, partners_yaml="a: b\n"))
+    projects = "- id: flood-alert\n  when: level > alert\n- when: no id here\n- id: flood-alert\n"
+    found = problems_of(write_pack(tmp_path / "p", projects_yaml=projects, partners_yaml="a: b\n"))
     assert found == [
         "partners.yaml:1: the file must hold a list of items",
-        "rules.yaml:3: each item needs an id (a string)",
-        "rules.yaml:4: id flood-alert is already used on line 1",
+        "projects.yaml:3: each item needs an id (a string)",
+        "projects.yaml:4: id flood-alert is already used on line 1",
     ]
-    good = write_pack(tmp_path / "q", rules_yaml="- id: flood-alert\n  anything: goes\n")
-    assert validate_pack(good).section("rules") == [{"id": "flood-alert", "anything": "goes"}]
+    good = write_pack(tmp_path / "q", projects_yaml="- id: flood-alert\n  anything: goes\n")
+    assert validate_pack(good).section("projects") == [{"id": "flood-alert", "anything": "goes"}]
 
 
 def test_a_newer_format_and_a_missing_pack_are_refused(tmp_path: Path) -> None:

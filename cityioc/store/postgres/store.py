@@ -38,8 +38,10 @@ from cityioc.store.port import (
     StoreStats,
 )
 from cityioc.store.postgres import entities, lifecycle, series
+from cityioc.store.postgres.accounts import PostgresAccounts
 from cityioc.store.postgres.dead_letters import PostgresDeadLetters
 from cityioc.store.postgres.lifecycle import Conn
+from cityioc.store.postgres.module_state import PostgresModuleState
 from cityioc.store.postgres.subscriptions import PostgresSubscriptions, write_outbox
 
 log = logging.getLogger(__name__)
@@ -84,6 +86,8 @@ class PostgresStore:
         self._listener: asyncio.Task[None] | None = None
         self.subscriptions = PostgresSubscriptions(lambda: self.pool)
         self.dead_letters = PostgresDeadLetters(lambda: self.pool)
+        self.module_state = PostgresModuleState(lambda: self.pool)
+        self.accounts = PostgresAccounts(lambda: self.pool)
 
     @property
     def pool(self) -> AsyncConnectionPool[Conn]:
@@ -261,7 +265,7 @@ class PostgresStore:
     async def put_api_key(self, record: ApiKeyRecord) -> None:
         r = record
         await self._change(
-            "INSERT INTO api_keys VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            "INSERT INTO api_keys VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
                 r.key_id,
                 r.key_hash,
@@ -271,6 +275,7 @@ class PostgresStore:
                 r.created_at,
                 r.created_by,
                 r.revoked_at,
+                r.agency,
             ),
         )
 

@@ -25,8 +25,10 @@ from cityioc.store.port import (
     StoreStats,
 )
 from cityioc.store.sqlite import compaction, entities, series
+from cityioc.store.sqlite.accounts import SqliteAccounts
 from cityioc.store.sqlite.dead_letters import SqliteDeadLetters
 from cityioc.store.sqlite.engine import SqliteEngine
+from cityioc.store.sqlite.module_state import SqliteModuleState
 from cityioc.store.sqlite.subscriptions import SqliteSubscriptions, write_outbox
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,8 @@ class SqliteStore:
         self._series = series.SeriesIndex()
         self.subscriptions = SqliteSubscriptions(self.engine)
         self.dead_letters = SqliteDeadLetters(self.engine)
+        self.module_state = SqliteModuleState(self.engine)
+        self.accounts = SqliteAccounts(self.engine)
         self._compactor: asyncio.Task[None] | None = None
         self._last_compaction = time.monotonic()
 
@@ -229,7 +233,7 @@ class SqliteStore:
     async def put_api_key(self, record: ApiKeyRecord) -> None:
         await self.engine.write(
             lambda c: c.execute(
-                "INSERT INTO api_keys VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO api_keys VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     record.key_id,
                     record.key_hash,
@@ -239,6 +243,7 @@ class SqliteStore:
                     record.created_at,
                     record.created_by,
                     record.revoked_at,
+                    record.agency,
                 ),
             )
         )

@@ -1,0 +1,346 @@
+"""The rule engine: committed changes in, alerts out.
+
+``handle`` is a bus handler and only enqueues: the latest state of each changed entity waits in an
+ordered map (a newer change of the same entity replaces the waiting one), so the write path never
+blocks and the queue is bounded by the number of distinct entities. One worker evaluates the queue
+in order — a source's changes are evaluated one after the other, never concurrently — and turns the
+evaluators' signals into alert steps. Only changes made in this process are evaluated (each change
+once per deployment); rule changes are taken from every process. Time-based kinds advance on
+``tick`` (every ``tick_s`` of the injected clock's time; tests call it after moving a FakeClock).
+Repeats are written at most every ``repeat_ms`` per alert, and the engine's state is persisted every
+``persist_ms`` and at stop (engine_state.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from cityioc.alerts.content import content_of
+from cityioc.alerts.engine_state import EngineMemory
+from cityioc.alerts.external import Adopter
+from cityioc.alerts.names import ALERT, ALERT_RULE, RULE_PREFIX, N
+from cityioc.alerts.rule_store import RuleStore
+from cityioc.alerts.rulebook import RuleBook
+from cityioc.alerts.rules.compiled import CompiledRule, Signal
+from cityioc.alerts.rules.machine import State
+from cityioc.alerts.rules.model import MissingRule
+from cityioc.alerts.service import Alerts
+from cityioc.bus.events import ChangeEvent
+from cityioc.core.clock import Clock
+from cityioc.hub.models import StoredEntity
+from cityioc.store.port import EntityQuery
+
+log = logging.getLogger(__name__)
+ACTOR = "alerts:engine"
+MAX_PENDING = 500_000  # distinct entities waiting; beyond this, changes are dropped and counted
+YIELD_EVERY = 500  # entities evaluated between two turns of the event loop
+SCAN_PAGE = 500
+
+
+@dataclass(slots=True)
+class Repeats:
+    """Repeats and refreshes of one alert, waiting to be written together."""
+
+    count: int = 0
+    last_seen: int = 0
+    signal: Signal | None = None
+    refresh: bool = False  # the content changed (AQI category, group members)
+    written_at: int = 0
+
+
+class _Context:
+    """What one rule's evaluator sees of the engine."""
+
+    def __init__(self, engine: Engine, rule: CompiledRule, states: dict[str, State]) -> None:
+        self.engine, self.rule, self._states = engine, rule, states
+
+    def state(self, source: str) -> State:
+        return self._states.setdefault(source, {})
+
+    def states(self) -> dict[str, State]:
+        return self._states
+
+    def drop(self, source: str) -> None:
+        self._states.pop(source, None)
+
+    def emit(self, signal: Signal) -> None:
+        self.engine._signals.append(signal)
+
+
+class Engine:
+    def __init__(
+        self,
+        alerts: Alerts,
+        rules: RuleStore,
+        clock: Clock,
+        *,
+        tick_s: float = 1.0,
+        repeat_ms: int = 60_000,
+        update_ms: int = 5_000,
+        persist_ms: int = 5_000,
+    ) -> None:
+        self.alerts, self.rule_store, self.clock = alerts, rules, clock
+        self.store = alerts.hub.store
+        self.book = RuleBook()
+        self.memory = EngineMemory(self.store)
+        self.adopter = Adopter(alerts, clock)
+        self.tick_s, self.repeat_ms, self.update_ms = tick_s, repeat_ms, update_ms
+        self.persist_ms = persist_ms
+        self.dropped = 0
+        self.evaluated = 0
+        self._pending: dict[tuple[str, str], StoredEntity | None] = {}
+        self._reload: set[str] = set()
+        self._known: set[str] = set()
+        self._signals: list[Signal] = []
+        self._repeats: dict[tuple[str, str, str], Repeats] = {}
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._lock = asyncio.Lock()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._persisted_at = 0
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    async def start(self, *, background: bool = True) -> None:
+        """Load every known tenant's rules and memory; then run (``background``: the worker and
+        the ticker as tasks; without, the caller drives ``process`` and ``tick``)."""
+        self._known = set(await self.memory.known_tenants())
+        for tenant in sorted(self._known):
+            await self._load_tenant(tenant, restore=True)
+        self._persisted_at = self.clock.now_ms()
+        if background:
+            self._tasks = [asyncio.create_task(self._work()), asyncio.create_task(self._ticker())]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        async with self._lock:
+            await self._flush_repeats(force=True)
+            await self._persist()
+
+    # --- intake (the bus handler: never blocks) -----------------------------------------------
+
+    def handle(self, event: ChangeEvent) -> None:
+        tenant = event.tenant
+        if any(ALERT_RULE in e.types for e in event.upserts) or any(
+            d.startswith(RULE_PREFIX) for d in event.deletes
+        ):
+            self._reload.add(tenant)
+        if event.local:
+            if tenant not in self._known:
+                self._reload.add(tenant)
+            for entity in event.upserts:
+                if ALERT in entity.types and N["status"] not in entity.doc:
+                    self.adopter.enqueue(tenant, entity)
+                if self.book.watches(tenant, entity.types):
+                    self._enqueue(tenant, entity.id, entity)
+            for eid in event.deletes:
+                self._enqueue(tenant, eid, None)
+        if self._pending or self._reload or self.adopter.waiting:
+            self._idle.clear()
+            self._wake.set()
+
+    def _enqueue(self, tenant: str, eid: str, entity: StoredEntity | None) -> None:
+        key = (tenant, eid)
+        if key not in self._pending and len(self._pending) >= MAX_PENDING:
+            self.dropped += 1
+            if self.dropped == 1:
+                log.warning("the rule engine is behind: dropping changes (counted in dropped)")
+            return
+        self._pending[key] = entity
+
+    async def idle(self) -> None:
+        """Wait until everything handed over so far is evaluated and its alerts written."""
+        while self._pending or self._reload or self.adopter.waiting or not self._idle.is_set():
+            if self._tasks:
+                await self._idle.wait()
+                await asyncio.sleep(0)
+            else:
+                await self.process()
+
+    # --- the worker --------------------------------------------------------------------------
+
+    async def _work(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                await self.process()
+            except Exception:  # keep evaluating: one bad batch must not stop alerting
+                log.exception("rule evaluation failed")
+                self._idle.set()
+
+    async def _ticker(self) -> None:
+        while True:
+            await asyncio.sleep(self.tick_s)
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("rule engine tick failed")
+
+    async def process(self) -> None:
+        """Evaluate what is waiting (the worker does this by itself)."""
+        async with self._lock:
+            while self._reload or self._pending or self.adopter.waiting:
+                for tenant in sorted(self._reload):
+                    self._reload.discard(tenant)
+                    await self._load_tenant(tenant, restore=tenant not in self._known)
+                await self.adopter.run()
+                batch, self._pending = self._pending, {}
+                now = self.clock.now_ms()
+                for n, ((tenant, eid), entity) in enumerate(batch.items()):
+                    if entity is None:
+                        self._forget_entity(tenant, eid)
+                    else:
+                        for rule in self.book.watching(tenant, entity.types):
+                            if rule.in_scope(entity):
+                                rule.evaluator.on_entity(self._context(rule), entity, now)
+                    if n % YIELD_EVERY == YIELD_EVERY - 1:
+                        await asyncio.sleep(0)  # let the event loop serve requests
+                self.evaluated += len(batch)
+                await self._dispatch()
+            self._idle.set()
+
+    async def tick(self) -> None:
+        """Advance the time-based kinds to the clock's now; write due repeats; persist state."""
+        async with self._lock:
+            now = self.clock.now_ms()
+            for tenant in self.book.tenants():
+                for rule in self.book.rules(tenant):
+                    rule.evaluator.on_tick(self._context(rule), now)
+            await self._dispatch()
+            await self._flush_repeats(force=False)
+            if now - self._persisted_at >= self.persist_ms:
+                await self._persist()
+
+    def _context(self, rule: CompiledRule) -> _Context:
+        return _Context(self, rule, self.memory.of(rule.tenant).rule_states(rule.id))
+
+    # --- rules and memory ------------------------------------------------------------------------
+
+    async def _load_tenant(self, tenant: str, *, restore: bool) -> None:
+        if tenant not in self._known:
+            self._known.add(tenant)
+            await self.memory.remember_tenant(tenant, self.clock.now_ms())
+        before = {r.id: r.version for r in self.book.rules(tenant)}
+        rules = self.book.set_tenant(tenant, await self.rule_store.list(tenant))
+        if restore:
+            await self.memory.load(tenant, rules)
+        else:
+            self.memory.forget_rules(tenant, rules)
+            for rule in rules:
+                if before.get(rule.id) not in (None, rule.version):
+                    self.memory.of(tenant).states.pop(rule.id, None)
+        for rule in rules:
+            if isinstance(rule.rule, MissingRule):
+                await self._scan(rule)
+
+    async def _scan(self, rule: CompiledRule) -> None:
+        """Missing-data rules must know the silent entities too: read the scope once."""
+        offset = 0
+        context = self._context(rule)
+        now = self.clock.now_ms()
+        while True:
+            query = EntityQuery(types=tuple(rule.types), limit=SCAN_PAGE, offset=offset)
+            page, _ = await self.store.query_entities(rule.tenant, query)
+            for entity in page:
+                if rule.in_scope(entity):
+                    rule.evaluator.on_entity(context, entity, now)
+            if len(page) < SCAN_PAGE:
+                return
+            offset += SCAN_PAGE
+
+    def _forget_entity(self, tenant: str, eid: str) -> None:
+        for states in self.memory.of(tenant).states.values():
+            states.pop(eid, None)
+
+    async def _persist(self) -> None:
+        versions = {
+            tenant: {r.id: r.version for r in self.book.rules(tenant)}
+            for tenant in self.book.tenants()
+        }
+        self._persisted_at = self.clock.now_ms()
+        await self.memory.persist(self._persisted_at, versions)
+
+    # --- signals → alerts --------------------------------------------------------------------
+
+    async def _dispatch(self) -> None:
+        rounds = 0
+        while self._signals and rounds < 4:  # combinations of combinations, a few levels deep
+            rounds += 1
+            signals, self._signals = self._signals, []
+            now = self.clock.now_ms()
+            for signal in signals:
+                await self._apply(signal)
+                for combo in self.book.combinations(signal.rule.tenant):
+                    if combo.id != signal.rule.id:
+                        combo.evaluator.on_signal(self._context(combo), signal, now)
+        self._signals.clear()
+
+    async def _apply(self, signal: Signal) -> None:
+        rule = signal.rule
+        key = (rule.tenant, rule.id, signal.source)
+        refs = self.memory.of(rule.tenant).alerts
+        ref = refs.get((rule.id, signal.source))
+        if signal.what == "fire" or (signal.what != "clear" and not (ref and ref[1])):
+            source = await self._source_entity(signal)
+            outcome = await self.alerts.raise_or_repeat(
+                rule.tenant,
+                rule.id,
+                content_of(signal, source),
+                at=signal.at,
+                actor=ACTOR,
+                start=ref[0] if ref else None,
+            )
+            refs[(rule.id, signal.source)] = [outcome.alert_id, True]
+            self._repeats.pop(key, None)
+        elif signal.what == "clear":
+            self._repeats.pop(key, None)
+            if ref and ref[1]:
+                await self.alerts.clear_alert(rule.tenant, ref[0], actor=ACTOR, at=signal.at)
+                ref[1] = False
+        else:
+            waiting = self._repeats.setdefault(key, Repeats(written_at=self.clock.now_ms()))
+            waiting.count += signal.what == "repeat"
+            waiting.last_seen = max(waiting.last_seen, signal.at)
+            waiting.signal = signal
+            waiting.refresh = waiting.refresh or signal.what == "update"
+
+    async def _flush_repeats(self, *, force: bool) -> None:
+        now = self.clock.now_ms()
+        for key, waiting in list(self._repeats.items()):
+            age = now - waiting.written_at
+            due = age >= (self.update_ms if waiting.refresh else self.repeat_ms)
+            if not (force or due) or waiting.signal is None:
+                continue
+            del self._repeats[key]
+            tenant, rule_id, source = key
+            ref = self.memory.of(tenant).alerts.get((rule_id, source))
+            if ref is None or not ref[1]:
+                continue
+            signal = waiting.signal
+            content = content_of(signal, await self._source_entity(signal))
+            outcome = await self.alerts.update(
+                tenant,
+                ref[0],
+                actor=ACTOR,
+                content=content,
+                count=waiting.count,
+                last_seen=waiting.last_seen,
+            )
+            if outcome is None:  # cleared by hand meanwhile: the condition still holds, so anew
+                raised = await self.alerts.raise_or_repeat(
+                    tenant, rule_id, content, at=waiting.last_seen, actor=ACTOR, start=ref[0]
+                )
+                self.memory.of(tenant).alerts[(rule_id, source)] = [raised.alert_id, True]
+
+    async def _source_entity(self, signal: Signal) -> StoredEntity | None:
+        if signal.entity is not None or not signal.source.startswith("urn:"):
+            return None
+        found = await self.store.get_entities(signal.rule.tenant, [signal.source])
+        return found.get(signal.source)

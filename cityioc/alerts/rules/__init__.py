@@ -1,0 +1,1 @@
+"""Alert rules: their format (``model``), conditions, compilation and evaluation per kind."""
