@@ -52,7 +52,7 @@ def demo(
         for leftover in DEMO_DIR.glob("cityioc-demo.db*"):
             leftover.unlink()
         database_url = f"sqlite:///{DEMO_DIR / 'cityioc-demo.db'}"
-    settings = Settings(database_url=database_url, port=port)
+    settings = Settings(database_url=database_url, port=port, city_pack=pack)
     keys, users = asyncio.run(prepare(settings, pack))
     base = f"http://{settings.host}:{settings.port}"
     typer.echo(
