@@ -29,7 +29,17 @@ from cityioc.web.state import city
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static" / "ui"
-SPA_PATHS = ("/", "/ops", "/wall", "/signin", "/ops/{rest:path}", "/entity/{rest:path}")
+SPA_PATHS = (
+    "/",
+    "/ops",
+    "/wall",
+    "/signin",
+    "/ops/{rest:path}",
+    "/entity/{rest:path}",
+    "/alerts",
+    "/incidents",
+    "/incidents/{rest:path}",
+)
 YEAR = "public, max-age=31536000, immutable"
 
 # The map's layers and the entity types each draws; the page styles them (frontend/src/model/

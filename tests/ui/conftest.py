@@ -49,7 +49,9 @@ def ui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProces
         server.stop()
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps an event loop running in this thread
+# while it is open, which would break the asyncio tests that pytest runs after the UI modules.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).is_file():
         missing(f"no {CHROMIUM}: `apt-get install -y chromium` (make test does it on Debian)")

@@ -74,17 +74,24 @@ class SqliteStore:
         await self.engine.close()
 
     async def compact(self) -> int:
-        """Move every hot sample into blocks and rollups now (it also happens by itself).
+        """Move the hot samples into blocks and rollups (it also happens by itself): about as
+        many as were hot when it started — with no concurrent writes, all of them.
 
         In steps of about COMPACT_STEP_ROWS, each its own write, so that ingestion and the event
         loop get their turn in between instead of waiting for one long compaction.
         """
         self._last_compaction = time.monotonic()
-        moved = 0
-        while step := await self.engine.write(
-            lambda c: compaction.compact(c, self._series, COMPACT_STEP_ROWS)
-        ):
+        # One round moves what is hot now; what arrives meanwhile waits for the next round
+        # (chasing it would re-encode the same tail blocks over and over under load).
+        budget, moved = self._series.hot_rows, 0
+        while moved < budget or budget == 0:
+            step = await self.engine.write(
+                lambda c: compaction.compact(c, self._series, COMPACT_STEP_ROWS)
+            )
+            if not step:
+                break
             moved += step
+            budget = budget or step  # the count was unknown (0): one step, then stop
         return moved
 
     async def _compact_forever(self) -> None:

@@ -1,4 +1,5 @@
-/** KPI tiles of the live operations page; each opens what it counts. */
+/** KPI tiles of the live operations page; each opens what it counts (incidents and alerts: their
+ * pages; the others: the layer or the station). */
 
 import { store } from "../city";
 import { lang, t } from "../i18n";
@@ -7,6 +8,7 @@ import { aqiCategory } from "../model/aqi";
 import { computeKpis } from "../model/kpi";
 import { look, SEVERITIES, SEVERITY_LOOKS } from "../model/looks";
 import { Symbol } from "./common";
+import "../styles/kpi-links.css";
 
 interface Props {
   onShowLayer: (layer: string) => void;
@@ -21,7 +23,7 @@ export function KpiTiles({ onShowLayer, onSelect }: Props) {
   return (
     <section class="kpis" aria-label={t("kpi.title")}>
       <h2 class="visually-hidden">{t("kpi.title")}</h2>
-      <button type="button" class="kpi" data-kpi="incidents" onClick={() => onShowLayer("incidents")}>
+      <a class="kpi kpi-link" data-kpi="incidents" href="/incidents">
         <span class="kpi-label">{t("kpi.incidents")}</span>
         <span class="kpi-value">{formatNumber(k.incidentTotal, l)}</span>
         <span class="kpi-severities">
@@ -33,11 +35,11 @@ export function KpiTiles({ onShowLayer, onSelect }: Props) {
             </span>
           ))}
         </span>
-      </button>
-      <button type="button" class="kpi" data-kpi="alerts" onClick={() => onShowLayer("alerts")}>
+      </a>
+      <a class="kpi kpi-link" data-kpi="alerts" href="/alerts">
         <span class="kpi-label">{t("kpi.alerts")}</span>
         <span class="kpi-value">{formatNumber(k.alertTotal, l)}</span>
-      </button>
+      </a>
       <div class="kpi kpi-static" data-kpi="reports">
         <span class="kpi-label">{t("kpi.reports")}</span>
         <span class="kpi-value kpi-na">—</span>

@@ -10,7 +10,7 @@ export function regionTitle(): string {
   return title ? title[lang.value] : t("app.short");
 }
 
-export function TopBar({ page }: { page: "public" | "ops" | "entity" | "signin" }) {
+export function TopBar({ page }: { page: "public" | "ops" | "entity" | "signin" | "alerts" | "incidents" }) {
   const v = viewer.value;
   const who =
     v.via === "key" ? t("auth.viaKey", { role: v.role ?? "" }) : v.via === "session" ? (v.name ?? v.actor) : null;
@@ -27,6 +27,16 @@ export function TopBar({ page }: { page: "public" | "ops" | "entity" | "signin" 
         <a href="/ops" aria-current={page === "ops" ? "page" : undefined}>
           {t("nav.ops")}
         </a>
+        {v.via !== "public" ? (
+          <>
+            <a href="/alerts" aria-current={page === "alerts" ? "page" : undefined}>
+              {t("nav.alerts")}
+            </a>
+            <a href="/incidents" aria-current={page === "incidents" ? "page" : undefined}>
+              {t("nav.incidents")}
+            </a>
+          </>
+        ) : null}
         <a href={`/wall?lang=${lang.value}`}>{t("nav.wall")}</a>
       </nav>
       <div class="top-tools">

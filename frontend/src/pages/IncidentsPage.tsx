@@ -1,0 +1,139 @@
+/** The incident board: one column per status (new → resolved), each card with its severity and
+ * its SLA countdown (red once overdue). Agencies see their own incidents only (the server
+ * filters). Live: the board reloads when an incident changes. */
+
+import { useEffect, useState } from "preact/hooks";
+import { useLocation } from "preact-iso";
+import { ApiError } from "../api/client";
+import { type BoardColumn, type BoardFilters, type IncidentSummary, loadBoard } from "../api/incidents";
+import { signedIn } from "../api/session";
+import { AgencyName, SeverityBadge, SlaCountdown, StatusBadge, useLiveRefresh } from "../components/incidentParts";
+import { TopBar } from "../components/TopBar";
+import { lang, t } from "../i18n";
+import { formatNumber } from "../i18n/format";
+import { BOARD_STATUSES, localText } from "../model/incidents";
+import { SEVERITIES, severityOf } from "../model/looks";
+import "../styles/incidents.css";
+
+const INCIDENT_TYPES = ["Incident"];
+
+export function IncidentsPage() {
+  const { path, route } = useLocation();
+  const allowed = signedIn();
+  const [filters, setFilters] = useState<BoardFilters>({});
+  const [columns, setColumns] = useState<BoardColumn[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (!allowed) route(`/signin?next=${encodeURIComponent(path)}`, true);
+  }, [allowed]);
+  const load = () =>
+    loadBoard(filters)
+      .then((b) => {
+        setColumns(b.columns);
+        setError(null);
+      })
+      .catch((err: unknown) => setError(err instanceof ApiError ? err.detail : String(err)));
+  useEffect(() => {
+    if (allowed) void load();
+  }, [allowed, JSON.stringify(filters)]);
+  useLiveRefresh(INCIDENT_TYPES, () => void load());
+  if (!allowed) return null;
+
+  const set = (key: keyof BoardFilters) => (e: Event) => {
+    const el = e.target as HTMLInputElement;
+    const value = el.type === "checkbox" ? el.checked || undefined : el.value.trim() || undefined;
+    setFilters({ ...filters, [key]: value });
+  };
+  const byStatus = new Map((columns ?? []).map((c) => [c.status, c]));
+  const l = lang.value;
+
+  return (
+    <div class="page page-incidents">
+      <TopBar page="incidents" />
+      <main class="board-layout">
+        <h1>{t("incidents.board")}</h1>
+        <form class="filters" aria-label={t("incidents.filters")} onSubmit={(e) => e.preventDefault()}>
+          <label>
+            {t("incidents.severity")}
+            <select name="severity" value={filters.severity ?? ""} onChange={set("severity")}>
+              <option value="">{t("incidents.any")}</option>
+              {SEVERITIES.map((s) => (
+                <option key={s} value={s}>
+                  {t(`state.sev-${s}`)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            {t("incidents.category")}
+            <input name="category" type="search" value={filters.category ?? ""} onChange={set("category")} />
+          </label>
+          <label>
+            {t("incidents.area")}
+            <input name="area" type="search" value={filters.area ?? ""} onChange={set("area")} />
+          </label>
+          <label>
+            {t("incidents.agency")}
+            <input name="agency" type="search" value={filters.agency ?? ""} onChange={set("agency")} />
+          </label>
+          <label class="check">
+            <input name="overdue" type="checkbox" checked={!!filters.overdue} onChange={set("overdue")} />
+            {t("incidents.overdue")}
+          </label>
+        </form>
+        {error ? (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        ) : null}
+        {!columns ? <p class="hint">{t("app.loading")}</p> : null}
+        <div class="board">
+          {columns
+            ? BOARD_STATUSES.map((status) => {
+                const column = byStatus.get(status);
+                const items = column?.items ?? [];
+                const total = column?.total ?? 0;
+                return (
+                  <section key={status} class="board-column" data-column={status} aria-labelledby={`col-${status}`}>
+                    <h2 id={`col-${status}`}>
+                      <StatusBadge status={status} /> <span class="column-total">{formatNumber(total, l, 0)}</span>
+                    </h2>
+                    {items.length === 0 ? <p class="hint">{t("incidents.empty")}</p> : null}
+                    <ul>
+                      {items.map((i) => (
+                        <li key={i.id}>
+                          <IncidentCard incident={i} />
+                        </li>
+                      ))}
+                    </ul>
+                    {total > items.length ? (
+                      <p class="hint">{t("incidents.more", { count: total - items.length })}</p>
+                    ) : null}
+                  </section>
+                );
+              })
+            : null}
+        </div>
+      </main>
+    </div>
+  );
+}
+
+function IncidentCard({ incident: i }: { incident: IncidentSummary }) {
+  const l = lang.value;
+  return (
+    <a class="incident-card" href={`/incidents/${encodeURIComponent(i.id)}`} data-incident-id={i.id} data-status={i.status}>
+      <span class="card-top">
+        <SeverityBadge severity={severityOf(i.capSeverity, null)} />
+        <SlaCountdown incident={i} />
+      </span>
+      <span class="card-title">{localText(i.title, l) || i.id}</span>
+      <span class="row-meta">
+        {i.areaServed ? `${i.areaServed} · ` : ""}
+        <AgencyName id={i.agency} />
+        {i.assignee ? ` · ${i.assignee}` : ""}
+      </span>
+    </a>
+  );
+}

@@ -1,0 +1,293 @@
+"""The alerts and incidents pages in a real browser against a real ``cityioc serve`` holding the
+Bình Dương pack's areas, agencies, procedures and deadlines: an operator turns an alert into an
+incident, walks its procedure (steps done with data, one skipped with a reason), resolves it and
+finds every step in the audit trail; an agency user sees its own incidents only."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from cityioc.packs.validate import builtin_packs
+from cityioc.web.ui import STATIC
+from tests.e2e.server import ServerProcess
+from tests.ui.conftest import ADMIN, READY, _check_local, missing, shoot
+
+pytestmark = pytest.mark.e2e
+PASSWORD = "ui-incidents-horse-42"
+FLEET_FILES = ("sensors.csv", "roads.yaml", "sensor-lines.yaml")  # not needed: faster to load
+ALERT = "urn:ngsi-ld:Alert:ui-flood-tdm"
+OTHER_AGENCY = "chieu-sang"  # the lighting operator (a pack agency id)
+
+
+def _cli(*args: str, stdin: str | None = None) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "cityioc.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    if not (STATIC / "index.html").is_file():
+        missing("the web UI is not built: run `make ui` (npm ci && npm run build in frontend/)")
+    workdir: Path = tmp_path_factory.mktemp("incidents-ui")
+    pack = workdir / "binh-duong"
+    shutil.copytree(
+        builtin_packs()["binh-duong"], pack, ignore=shutil.ignore_patterns(*FLEET_FILES, "__*")
+    )
+    url = f"sqlite:///{workdir / 'incidents.db'}"
+    _cli("pack", "load", str(pack), "--database-url", url)
+    proc = ServerProcess(url, ADMIN, workdir)
+    proc.start()
+    try:
+        yield proc
+    finally:
+        proc.stop()
+
+
+def create_user(server: ServerProcess, username: str, role: str, agency: str | None = None) -> None:
+    args = ["users", "create", username, "--role", role, "--password-stdin"]
+    args += ["--database-url", server.database_url]
+    if agency:
+        args += ["--agency", agency]
+    _cli(*args, stdin=PASSWORD + "\n")
+
+
+def admin(server: ServerProcess) -> httpx.Client:
+    return httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {ADMIN}"})
+
+
+def post_alert(server: ServerProcess) -> None:
+    """An alert as another system posts it (the alerts engine adopts it: status, count …)."""
+    prop: Any = lambda v: {"type": "Property", "value": v}  # noqa: E731
+    body = {
+        "id": ALERT,
+        "type": "Alert",
+        "category": prop("naturalDisaster"),
+        "subCategory": prop("flood"),
+        "severity": prop("high"),
+        "capCategory": prop("Met"),
+        "capSeverity": prop("Severe"),
+        "capUrgency": prop("Immediate"),
+        "capCertainty": prop("Observed"),
+        "alertSource": prop("camera:ham-chui-tdm"),
+        "titleVi": prop("Ngập tại Phường Thủ Dầu Một"),
+        "titleEn": prop("Flooding in Thủ Dầu Một ward"),
+        "areaServed": prop("Phường Thủ Dầu Một"),
+        "location": {
+            "type": "GeoProperty",
+            "value": {"type": "Point", "coordinates": [106.655, 10.985]},
+        },
+    }
+    with admin(server) as http:
+        r = http.post("/ngsi-ld/v1/entities", json=body)
+        assert r.status_code == 201, r.text
+
+
+@pytest.fixture
+def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
+    opened: list[BrowserContext] = []
+    yield opened
+    for context in opened:
+        context.close()
+
+
+def sign_in(
+    browser: Browser, contexts: list[BrowserContext], server: ServerProcess, username: str
+) -> tuple[Page, list[str]]:
+    """A fresh browser signed in with an account (cookie session + CSRF); page errors and any
+    request leaving the server are collected."""
+    context = browser.new_context(
+        viewport={"width": 1440, "height": 1000}, bypass_csp=True, locale="vi-VN"
+    )
+    contexts.append(context)
+    errors: list[str] = []
+    page = context.new_page()
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.on("request", lambda req: _check_local(req.url, errors))
+    page.goto(server.url + "/signin?next=%2Fops")
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập", exact=True).click()
+    page.wait_for_url("**/ops")
+    page.wait_for_function(READY, timeout=15_000)
+    return page, errors
+
+
+def audit_actions(page: Page) -> list[str]:
+    rows = page.locator(".audit-table tbody tr")
+    return [rows.nth(i).get_attribute("data-action") or "" for i in range(rows.count())]
+
+
+def test_an_operator_turns_an_alert_into_an_incident_and_walks_its_procedure(
+    browser: Browser, contexts: list[BrowserContext], server: ServerProcess
+) -> None:
+    create_user(server, "ui-op-lan", "operator")
+    post_alert(server)
+    page, errors = sign_in(browser, contexts, server, "ui-op-lan")
+
+    # The ops page's KPI tile opens the alerts page; the alert is listed, active.
+    page.locator('[data-kpi="alerts"]').click()
+    page.wait_for_url("**/alerts")
+    row = page.locator(f'[data-alert-id="{ALERT}"]')
+    expect(row).to_be_visible(timeout=10_000)
+    expect(row).to_contain_text("Ngập tại Phường Thủ Dầu Một")
+    expect(row.locator("[data-severity]")).to_have_attribute("data-severity", "Severe")
+    row.click()
+    detail = page.locator(f'[data-alert="{ALERT}"]')
+    expect(detail).to_contain_text("camera:ham-chui-tdm")
+    expect(detail).to_contain_text("Immediate")
+    # Acknowledge and comment: the audit trail shows both.
+    page.get_by_role("button", name="Xác nhận", exact=True).click()
+    expect(detail.locator('[data-field="acknowledged"]')).to_contain_text("user:ui-op-lan")
+    detail.get_by_placeholder("Bình luận").fill("Đã gọi tổ trực ban phường")
+    detail.get_by_role("button", name="Gửi").click()
+    expect(detail.locator(".comment-list")).to_contain_text("Đã gọi tổ trực ban phường")
+    expect(detail.locator('tr[data-action="alert-acknowledge"]')).to_have_count(1)
+    shoot(page, "alerts-detail")
+
+    # "Tạo sự cố" opens the new incident.
+    page.get_by_role("button", name="Tạo sự cố").click()
+    page.wait_for_url("**/incidents/urn*")
+    incident = page.locator("article.incident")
+    expect(incident).to_have_attribute("data-status", "new")
+    incident_id = incident.get_attribute("data-incident") or ""
+    expect(incident.locator(".linked-alerts")).to_contain_text("Ngập tại Phường Thủ Dầu Một")
+    expect(incident.locator(".sla").first).to_contain_text("Xác nhận: còn")
+    agency = page.locator('[data-field="agency"]').inner_text()
+    assert agency and agency != "—"
+    steps = page.locator(".sop-step")
+    expect(steps).to_have_count(4)
+    expect(steps.nth(0)).to_have_attribute("data-state", "pending")
+    expect(steps.nth(0)).to_contain_text("Trung tâm điều hành")  # the responsible role
+    shoot(page, "incident-new")
+
+    page.get_by_role("button", name="Xác nhận", exact=True).click()
+    expect(incident).to_have_attribute("data-status", "acknowledged")
+
+    # Step 1 done with its record; step 2 skipped with a reason; 3 and 4 done.
+    first = steps.nth(0)
+    first.get_by_label("Kênh đã cảnh báo").fill("loa phường, Zalo")
+    first.get_by_role("button", name="Hoàn thành bước").click()
+    expect(first).to_have_attribute("data-state", "done")
+    expect(first).to_contain_text("loa phường, Zalo")
+    second = steps.nth(1)
+    expect(second.locator(".step-inputs")).to_contain_text("loa phường, Zalo")  # handed on
+    second.get_by_label("Lý do bỏ qua").fill("Hầm chui chưa ngập")
+    second.get_by_role("button", name="Bỏ qua bước").click()
+    expect(second).to_have_attribute("data-state", "skipped")
+    expect(second).to_contain_text("Hầm chui chưa ngập")
+    third = steps.nth(2)
+    third.get_by_label("Tổ bơm").fill("Tổ bơm số 2")
+    third.get_by_label("Số máy bơm").fill("3")
+    third.get_by_role("button", name="Hoàn thành bước").click()
+    expect(third).to_have_attribute("data-state", "done")
+    fourth = steps.nth(3)
+    expect(fourth.locator(".step-inputs")).to_contain_text("Tổ bơm số 2")
+    fourth.get_by_label("Kết quả").fill("Đã rút nước")
+    fourth.get_by_role("button", name="Hoàn thành bước").click()
+    expect(fourth).to_have_attribute("data-state", "done")
+
+    # Start, then resolve with a note.
+    page.get_by_role("button", name="Bắt đầu xử lý").click()
+    expect(incident).to_have_attribute("data-status", "inProgress")
+    page.locator('button[data-action="resolve"]').click()
+    page.get_by_label("Kết quả xử lý").fill("Nước đã rút, giao thông bình thường")
+    page.locator("form.step-form").get_by_role("button", name="Hoàn tất xử lý").click()
+    expect(incident).to_have_attribute("data-status", "resolved")
+    expect(page.locator('[data-field="resolution"]')).to_have_text(
+        "Nước đã rút, giao thông bình thường"
+    )
+
+    actions = audit_actions(page)
+    for expected in (
+        "incident-create",
+        "incident-acknowledge",
+        "incident-step-skip",
+        "incident-start",
+        "incident-resolve",
+    ):
+        assert expected in actions, actions
+    assert actions.count("incident-step-done") == 3, actions
+    page.set_viewport_size({"width": 1440, "height": 2200})
+    shoot(page, "incident-resolved")
+
+    # The board has it under "resolved"; English words on switching.
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.get_by_role("link", name="Sự cố", exact=True).click()
+    page.wait_for_url("**/incidents")
+    card = page.locator(f'[data-column="resolved"] [data-incident-id="{incident_id}"]')
+    expect(card).to_be_visible()
+    page.get_by_role("button", name="EN").click()
+    expect(page.get_by_role("heading", name="Incident board")).to_be_visible()
+    page.get_by_role("button", name="VI").click()
+    shoot(page, "incidents-board")
+    assert not errors, errors
+
+
+def test_an_agency_sees_only_its_incidents_with_their_deadlines(
+    browser: Browser, contexts: list[BrowserContext], server: ServerProcess
+) -> None:
+    with admin(server) as http:
+        mine = http.post(
+            "/api/v1/incidents",
+            json={
+                "title": {"vi": "Ngập đường Yersin", "en": "Yersin street flooded"},
+                "category": "ngap-nuoc",
+                "capSeverity": "Extreme",
+                "location": {"type": "Point", "coordinates": [106.655, 10.985]},
+            },
+        )
+        assert mine.status_code == 201, mine.text
+        lead = mine.json()["agency"]
+        assert lead and not lead.endswith(":" + OTHER_AGENCY)
+        other = http.post(
+            "/api/v1/incidents",
+            json={
+                "title": {"vi": "Hỏng đèn đường"},
+                "capSeverity": "Minor",
+                "agency": OTHER_AGENCY,
+            },
+        )
+        assert other.status_code == 201, other.text
+    mine_id, other_id = mine.json()["id"], other.json()["id"]
+    create_user(server, "ui-agency-minh", "agency", lead)
+    page, errors = sign_in(browser, contexts, server, "ui-agency-minh")
+
+    page.get_by_role("link", name="Sự cố", exact=True).click()
+    page.wait_for_url("**/incidents")
+    card = page.locator(f'[data-column="new"] [data-incident-id="{mine_id}"]')
+    expect(card).to_be_visible(timeout=10_000)
+    expect(card.locator("[data-severity]")).to_have_attribute("data-severity", "Extreme")
+    expect(card.locator(".sla")).to_contain_text("Xác nhận: còn")
+    expect(card.locator(".sla")).to_have_attribute("data-overdue", "false")
+    expect(page.locator(f'[data-incident-id="{other_id}"]')).to_have_count(0)
+    shoot(page, "incidents-board-agency")
+
+    # Not this agency's: the page says it cannot be seen.
+    page.goto(server.url + "/incidents/" + quote(other_id, safe=""))
+    expect(page.get_by_text("Không tìm thấy sự cố này")).to_be_visible()
+
+    # Its own: the agency may acknowledge (the server lists what this role may do), not close.
+    page.goto(server.url + "/incidents/" + quote(mine_id, safe=""))
+    expect(page.locator("article.incident")).to_have_attribute("data-status", "new")
+    expect(page.locator('button[data-action="acknowledge"]')).to_be_visible()
+    expect(page.locator('button[data-action="cancel"]')).to_have_count(0)
+    page.locator('button[data-action="acknowledge"]').click()
+    expect(page.locator("article.incident")).to_have_attribute("data-status", "acknowledged")
+    assert not errors, errors
