@@ -221,5 +221,6 @@ def create_app(
         app.include_router(sim_api.router)
     app.include_router(ui.router)
     ui.mount(app)  # last: the web UI's pages never shadow an API route
+    ui.compress(app)  # gzip for the UI's script and the entity lists (never the SSE stream)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app

@@ -9,6 +9,7 @@ import pytest
 from cityioc.bench.profiling import top_frames
 from cityioc.bench.report import Row, Section, Target, update_file
 from cityioc.bench.runner import BENCHMARKS, run_benchmarks
+from tests.services import services_required
 
 WITHOUT_REFERENCE = {"query"}
 
@@ -25,6 +26,12 @@ def test_a_quick_run_measures_every_benchmark_beside_its_reference(
     for section in sections:
         assert section.rows, section.name
         for row in section.rows:
+            if (
+                row.figure is None
+                and row.note.startswith("not run: no ")
+                and not services_required()
+            ):
+                continue  # a tool this machine lacks (the ui benchmark's Chromium), said so
             assert row.figure is not None and row.figure > 0, (section.name, row)
             if section.name not in WITHOUT_REFERENCE:
                 assert row.reference is not None and row.reference > 0, (section.name, row)

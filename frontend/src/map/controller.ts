@@ -202,6 +202,7 @@ export class MapController {
   private update(changes: Change[], deleted: string[]): void {
     let contextChanged = false;
     const refresh = new Map<string, L.Marker[]>();
+    const added = new Map<L.LayerGroup, L.Marker[]>();
     for (const id of deleted) this.drop(id);
     for (const { entity, after } of changes) {
       if (entity.type === "AdministrativeArea" || entity.type === "Road") {
@@ -237,7 +238,9 @@ export class MapController {
           }
         });
         this.placed.set(entity.id, { marker, layer, look: after });
-        group.addLayer(marker);
+        const batch = added.get(group);
+        if (batch) batch.push(marker);
+        else added.set(group, [marker]);
         continue;
       }
       const moved = !existing.marker.getLatLng().equals(at);
@@ -258,8 +261,14 @@ export class MapController {
     for (const [layerId, markers] of refresh) {
       (this.groups.get(layerId) as L.MarkerClusterGroup).refreshClusters(markers);
     }
-    if (contextChanged) this.drawContext();
+    // Fit before the new markers are in the page (no layout forced over thousands of them), then
+    // add each group's at once: clustered groups cluster them in one pass, not one per marker.
     if (!this.fitted && this.placed.size > 0) this.fitToMarkers();
+    for (const [group, markers] of added) {
+      if (group instanceof L.MarkerClusterGroup) group.addLayers(markers);
+      else for (const marker of markers) group.addLayer(marker);
+    }
+    if (contextChanged) this.drawContext();
   }
 
   private drop(id: string): void {
