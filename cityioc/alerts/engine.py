@@ -94,6 +94,8 @@ class Engine:
         self._reload: set[str] = set()
         self._known: set[str] = set()
         self._signals: list[Signal] = []
+        # (tenant, entity id) → the screened rules pending or firing for it (rule_index.py)
+        self._active: dict[tuple[str, str], set[str]] = {}
         self._repeats: dict[tuple[str, str, str], Repeats] = {}
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
@@ -193,18 +195,56 @@ class Engine:
                 await self.adopter.run()
                 batch, self._pending = self._pending, {}
                 now = self.clock.now_ms()
+                contexts: dict[tuple[str, str], _Context] = {}
                 for n, ((tenant, eid), entity) in enumerate(batch.items()):
                     if entity is None:
                         self._forget_entity(tenant, eid)
                     else:
-                        for rule in self.book.watching(tenant, entity.types):
-                            if rule.in_scope(entity):
-                                rule.evaluator.on_entity(self._context(rule), entity, now)
+                        self._evaluate(tenant, entity, now, contexts)
                     if n % YIELD_EVERY == YIELD_EVERY - 1:
                         await asyncio.sleep(0)  # let the event loop serve requests
                 self.evaluated += len(batch)
                 await self._dispatch()
             self._idle.set()
+
+    def _evaluate(
+        self,
+        tenant: str,
+        entity: StoredEntity,
+        now: int,
+        contexts: dict[tuple[str, str], _Context],
+    ) -> None:
+        """One change through the rules that can concern it (the book's index), keeping the
+        index's record of the screened rules pending or firing for this entity."""
+        key = (tenant, entity.id)
+        active = self._active.get(key)
+        screened = self.book.screened(tenant)
+        for rule in self.book.candidates(tenant, entity, active):
+            if not rule.in_scope(entity):
+                continue
+            context = contexts.get((tenant, rule.id))
+            if context is None:
+                context = contexts[(tenant, rule.id)] = self._context(rule)
+            rule.evaluator.on_entity(context, entity, now)
+            if rule.id in screened:
+                st = context.states().get(entity.id)
+                if st is not None and st.get("p", "i") != "i":
+                    self._active.setdefault(key, set()).add(rule.id)
+                elif active is not None:
+                    active.discard(rule.id)
+        if active is not None and not active:
+            self._active.pop(key, None)
+
+    def _restore_active(self, tenant: str) -> None:
+        """The screened rules pending or firing per entity, from the memory (after a load)."""
+        for key in [k for k in self._active if k[0] == tenant]:
+            del self._active[key]
+        screened = self.book.screened(tenant)
+        for rule_id, states in self.memory.of(tenant).states.items():
+            if rule_id in screened:
+                for source, st in states.items():
+                    if st.get("p", "i") != "i":
+                        self._active.setdefault((tenant, source), set()).add(rule_id)
 
     async def tick(self) -> None:
         """Advance the time-based kinds to the clock's now; write due repeats; persist state."""
@@ -236,6 +276,7 @@ class Engine:
             for rule in rules:
                 if before.get(rule.id) not in (None, rule.version):
                     self.memory.of(tenant).states.pop(rule.id, None)
+        self._restore_active(tenant)
         for rule in rules:
             if isinstance(rule.rule, MissingRule):
                 await self._scan(rule)
@@ -256,6 +297,7 @@ class Engine:
             offset += SCAN_PAGE
 
     def _forget_entity(self, tenant: str, eid: str) -> None:
+        self._active.pop((tenant, eid), None)
         for states in self.memory.of(tenant).states.values():
             states.pop(eid, None)
 

@@ -1,4 +1,5 @@
-"""The rules in force, compiled, per tenant, indexed by the entity types they watch."""
+"""The rules in force, compiled, per tenant, indexed by the entity types they watch (and, within a
+type, by area and threshold: rule_index.py)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from cityioc.alerts.rule_index import TypeIndex
 from cityioc.alerts.rule_store import RuleRecord
 from cityioc.alerts.rules.compile import compile_rule
 from cityioc.alerts.rules.compiled import CompiledRule
 from cityioc.alerts.rules.model import CombinationRule
+from cityioc.hub.models import StoredEntity
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +22,8 @@ class TenantRules:
     rules: dict[str, CompiledRule] = field(default_factory=dict)  # by rule id
     by_type: dict[str, list[CompiledRule]] = field(default_factory=dict)
     combinations: list[CompiledRule] = field(default_factory=list)
+    index: dict[str, TypeIndex] = field(default_factory=dict)  # by type
+    screened: set[str] = field(default_factory=set)  # rule ids the index screens
 
 
 class RuleBook:
@@ -44,6 +49,8 @@ class RuleBook:
             for etype in compiled.types:
                 by_type[etype].append(compiled)
         out.by_type = dict(by_type)
+        out.index = {etype: TypeIndex.of(rules) for etype, rules in out.by_type.items()}
+        out.screened = {rid for index in out.index.values() for rid in index.screened}
         self._tenants[tenant] = out
         return list(out.rules.values())
 
@@ -70,6 +77,27 @@ class RuleBook:
             for rule in found.by_type.get(etype, []):
                 seen[rule.id] = rule
         return list(seen.values())
+
+    def candidates(
+        self, tenant: str, entity: StoredEntity, active: set[str] | None
+    ) -> list[CompiledRule]:
+        """The rules a change of ``entity`` must meet: ``watching`` less the screened rules
+        whose condition does not hold, unless ``active`` (pending or firing for it) names them."""
+        found = self._tenants.get(tenant)
+        if found is None:
+            return []
+        out: list[CompiledRule] = []
+        for etype in entity.types:
+            index = found.index.get(etype)
+            if index is not None:
+                index.candidates(entity, active, out)
+        if len(entity.types) > 1:
+            out = list({rule.id: rule for rule in out}.values())
+        return out
+
+    def screened(self, tenant: str) -> set[str]:
+        found = self._tenants.get(tenant)
+        return found.screened if found else set()
 
     def watches(self, tenant: str, types: list[str]) -> bool:
         found = self._tenants.get(tenant)

@@ -8,7 +8,19 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from cityioc.bench import aggregate, backfill, ingest, mqtt, notify, patch, query, rules, size, ui
+from cityioc.bench import (
+    aggregate,
+    backfill,
+    ingest,
+    mqtt,
+    notify,
+    patch,
+    query,
+    rules,
+    rules_live,
+    size,
+    ui,
+)
 from cityioc.bench.context import FULL, QUICK, Context
 from cityioc.bench.databases import detect_backends, scratch_dir
 from cityioc.bench.machine import commit, header, now_text
@@ -24,6 +36,7 @@ BENCHMARKS: dict[str, Callable[[Context], Section]] = {
     mqtt.NAME: mqtt.run,
     backfill.NAME: backfill.run,
     rules.NAME: rules.run,
+    rules_live.NAME: rules_live.run,
     ui.NAME: ui.run,
 }
 
