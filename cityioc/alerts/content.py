@@ -48,7 +48,7 @@ def content_of(signal: Signal, source: StoredEntity | None) -> AlertContent:
     entity = signal.entity or source
     facts: dict[str, Any] = {}
     if signal.entity is None and source is not None:
-        facts.update(entity_facts(source, rule.reads))
+        facts.update(entity_facts(source, rule.mentions or rule.reads))
     facts.update(signal.facts)
     facts.setdefault("name", signal.source.rsplit(":", 1)[-1])
     severity: str = template.severity

@@ -10,6 +10,7 @@ loop), and after each step the rule engine is let catch up and tick — determin
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -160,6 +161,9 @@ def test_heavy_rain_to_a_closed_incident_with_its_audit_trail(story: Story) -> N
     floods = story.flood_alerts()
     assert sorted(a["alertSource"] for a in floods) == sorted(low)
     assert all(a["status"] == "active" and a["severity"] == "high" for a in floods)
+    # the text names the station's own alert level (a threshold read from the entity)
+    assert all(re.search(r"mức báo động \d", a["title"]["vi"]) for a in floods)
+    assert not any("{" in a["title"]["vi"] + a["title"]["en"] for a in floods)
     alert = next(a for a in floods if a["incidentPolicy"] == "suggest")
     aid = alert["id"]
 

@@ -31,7 +31,16 @@ def compile_rule(tenant: str, rule: RuleBase) -> CompiledRule:
         ids=frozenset(rule.scope.ids),
         reads=tuple(expand(a) for a in sorted(_reads(rule))),
         evaluator=_evaluator(rule),
+        mentions=tuple(expand(a) for a in sorted(_mentions(rule))),
     )
+
+
+def _mentions(rule: RuleBase) -> set[str]:
+    """Every attribute the rule's conditions name, thresholds taken from the entity included:
+    the values an alert's text may show (``{alertLevel}``)."""
+    if isinstance(rule, ThresholdRule):
+        return rule.when.attributes() | (rule.clear.attributes() if rule.clear else set())
+    return _reads(rule)
 
 
 def _reads(rule: RuleBase) -> set[str]:

@@ -65,6 +65,7 @@ class CompiledRule:
     ids: frozenset[str]
     reads: tuple[str, ...]  # the expanded attributes whose observedAt is the reading's time
     evaluator: Evaluator
+    mentions: tuple[str, ...] = ()  # every attribute its conditions name (for the alert's text)
 
     @property
     def id(self) -> str:
@@ -97,7 +98,7 @@ class CompiledRule:
         facts: Mapping[str, Any] | None = None,
         extra: Mapping[str, Any] | None = None,
     ) -> Signal:
-        base = entity_facts(entity, self.reads) if entity is not None else {}
+        base = entity_facts(entity, self.mentions or self.reads) if entity is not None else {}
         return Signal(what, self, source, at, entity, {**base, **(facts or {})}, dict(extra or {}))
 
     def reading_time(self, entity: StoredEntity, now: int) -> int:
