@@ -6,6 +6,8 @@ import string
 from collections.abc import Mapping
 from typing import Any
 
+from babel.numbers import format_decimal
+
 from cityioc.alerts.models import AlertContent
 from cityioc.alerts.rules.compiled import Signal, entity_facts
 from cityioc.alerts.rules.conditions import current_value, expand
@@ -30,15 +32,28 @@ class _Facts(dict[str, Any]):
         return "{" + key + "}"  # an unknown placeholder stays visible instead of failing
 
 
-def fill(template: str, facts: Mapping[str, Any]) -> str:
+LOCALES = {"vi": "vi_VN", "en": "en_GB"}
+
+
+def fill(template: str, facts: Mapping[str, Any], language: str = "en") -> str:
+    """``template`` with its ``{placeholders}`` filled; numbers written as the language writes
+    them (``1,55 m`` in Vietnamese, ``1.55 m`` in English)."""
+    locale = LOCALES.get(language, "en_GB")
+    shown = {k: _number(v, locale) for k, v in facts.items()}
     try:
-        return string.Formatter().vformat(template, (), _Facts(facts))
+        return string.Formatter().vformat(template, (), _Facts(shown))
     except (ValueError, IndexError, KeyError, AttributeError):
         return template  # a malformed placeholder: the text as written is better than nothing
 
 
+def _number(value: Any, locale: str) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    return format_decimal(value, locale=locale)
+
+
 def fill_text(text: Text, facts: Mapping[str, Any]) -> dict[str, str]:
-    return {"vi": fill(text.vi, facts), "en": fill(text.en, facts)}
+    return {"vi": fill(text.vi, facts, "vi"), "en": fill(text.en, facts, "en")}
 
 
 def content_of(signal: Signal, source: StoredEntity | None) -> AlertContent:

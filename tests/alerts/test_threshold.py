@@ -23,7 +23,7 @@ async def test_fires_after_the_duration_and_clears_below_the_clear_level(
     await rig.advance(1)  # ten minutes: the tick fires it, no reading needed
     [alert] = await rig.alerts_list()
     assert alert.active and alert.source == station and alert.count == 1
-    title = {"vi": "Ngập tại Trạm binh-hoa: 0.3 m", "en": "Flooding at Trạm binh-hoa: 0.3 m"}
+    title = {"vi": "Ngập tại Trạm binh-hoa: 0,3 m", "en": "Flooding at Trạm binh-hoa: 0.3 m"}
     assert alert.title == title
     assert alert.get("firstSeen") == iso_ms(fake_clock.now_ms())
     assert alert.get("capSeverity") == "Severe" and alert.get("areaServed") == "Thuận An"

@@ -162,7 +162,9 @@ def test_heavy_rain_to_a_closed_incident_with_its_audit_trail(story: Story) -> N
     assert sorted(a["alertSource"] for a in floods) == sorted(low)
     assert all(a["status"] == "active" and a["severity"] == "high" for a in floods)
     # the text names the station's own alert level (a threshold read from the entity)
-    assert all(re.search(r"mức báo động \d", a["title"]["vi"]) for a in floods)
+    # (numbers as each language writes them: 1,4 m in Vietnamese, 1.4 m in English)
+    assert all(re.search(r"mức báo động \d+,\d+ m\)", a["title"]["vi"]) for a in floods)
+    assert all(re.search(r"alert level \d+\.\d+ m\)", a["title"]["en"]) for a in floods)
     assert not any("{" in a["title"]["vi"] + a["title"]["en"] for a in floods)
     alert = next(a for a in floods if a["incidentPolicy"] == "suggest")
     aid = alert["id"]
