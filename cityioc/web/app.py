@@ -162,7 +162,8 @@ def create_app(
         if mqtt is not None:
             await mqtt.start()
         # Everything built so far lives as long as the process: keep it out of the cyclic GC's
-        # full collections, which otherwise walk ~100k startup objects (~50 ms here) mid-request.
+        # full collections, which otherwise walk every start-up object in the middle of a request
+        # (the hourly-average and PATCH benchmarks gained most from this: BENCHMARKS.md @34e71fc).
         gc.freeze()
         if simulation is not None:
             await simulation.start(city)
