@@ -6,9 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-import isodate
-
 from cityioc.core.clock import from_ms, to_ms
+from cityioc.core.durations import parse_duration_text
 from cityioc.core.errors import BadRequestData
 from cityioc.sim.scenarios import (
     CATALOGUE,
@@ -18,26 +17,15 @@ from cityioc.sim.scenarios import (
     scenario_name,
 )
 
-_UNITS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
-_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
 LOCAL_ZONE = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
 
 
 def parse_duration(text: str) -> int:
     """``90s``, ``15m``, ``1h30m``, ``365d``, ``2w`` or ISO 8601 (``PT15M``) → milliseconds."""
-    raw = text.strip().lower()
-    if raw.startswith("p"):
-        try:
-            found = isodate.parse_duration(raw.upper())
-        except (isodate.ISO8601Error, ValueError) as err:
-            raise BadRequestData(f"{text!r} is not an ISO 8601 duration") from err
-        if not isinstance(found, timedelta):
-            raise BadRequestData(f"{text!r}: use days, not months or years")
-        return found // timedelta(milliseconds=1)
-    parts = _PART.findall(raw)
-    if not parts or "".join(n + u for n, u in parts) != raw:
-        raise BadRequestData(f"{text!r} is not a duration such as 60s, 15m, 2h or 365d")
-    ms = round(sum(float(n) * _UNITS[u] for n, u in parts))
+    try:
+        ms = parse_duration_text(text)
+    except ValueError as err:
+        raise BadRequestData(str(err)) from err
     if ms <= 0:
         raise BadRequestData(f"{text!r} is not a positive duration")
     return ms

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import re
-from datetime import timedelta
 from typing import Any
 
-import isodate
-
-_UNITS = {"s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
-_PART = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
+from cityioc.core.durations import parse_duration_text
 
 
 def parse_duration_ms(value: Any) -> int:
@@ -22,19 +17,7 @@ def parse_duration_ms(value: Any) -> int:
         return round(value * 1000)
     if not isinstance(value, str):
         raise ValueError("a duration is text such as 10m, PT10M, or a number of seconds")
-    raw = value.strip().lower()
-    if raw.startswith("p"):
-        try:
-            found = isodate.parse_duration(raw.upper())
-        except (isodate.ISO8601Error, ValueError) as err:
-            raise ValueError(f"{value!r} is not an ISO 8601 duration") from err
-        if not isinstance(found, timedelta):
-            raise ValueError(f"{value!r}: use days, hours, minutes or seconds")
-        return found // timedelta(milliseconds=1)
-    parts = _PART.findall(raw)
-    if not parts or "".join(n + u for n, u in parts) != raw:
-        raise ValueError(f"{value!r} is not a duration such as 90s, 10m, 2h or PT10M")
-    return round(sum(float(n) * _UNITS[u] for n, u in parts))
+    return parse_duration_text(value)
 
 
 def format_duration(ms: int) -> str:
