@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -58,6 +59,18 @@ class Receiver:
     def entities(self) -> list[dict[str, Any]]:
         with self._lock:
             return [e for n in self.received for e in n["data"]]
+
+    def wait_until(
+        self, done: Callable[[list[dict[str, Any]]], bool], timeout: float = 15.0
+    ) -> list[dict[str, Any]]:
+        """The entities notified so far, once ``done`` says they are what was expected."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            got = self.entities()
+            if done(got):
+                return got
+            time.sleep(0.02)
+        raise AssertionError(f"the notifications never matched: {self.entities()}")
 
     def wait_for(self, count: int, timeout: float = 15.0) -> list[dict[str, Any]]:
         """The entities notified so far, once there are at least ``count``."""

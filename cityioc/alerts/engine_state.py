@@ -2,8 +2,13 @@
 
 Per (tenant, rule, source): the evaluator's state (``s|<rule>|<source>`` → {"v": rule version,
 "s": state}) and the last alert raised (``a|<rule>|<source>`` → [alert id, active]). State of an
-older version of a rule is dropped on load. Persisting writes only what changed since the last
-time (compared as encoded JSON), in one batch per tenant.
+older version of a rule is dropped on load.
+
+Persisting looks only at what the engine touched since the last time (``touch``; a rule changed or
+removed counts as all of its sources), writes what differs from what was written (compared as
+encoded JSON) and deletes what is gone. It is split in two so that the engine holds its lock only
+for the quick part: ``collect`` (encode the touched states) and ``write`` (in chunks, so that other
+writes get their turn between them).
 """
 
 from __future__ import annotations
@@ -20,22 +25,44 @@ from cityioc.store.port import Store
 
 MODULE = "alerts"
 TENANTS = "alerts-tenants"  # the tenants the engine has seen: one key per tenant
+WRITE_CHUNK = 2_000  # rows per write: a big persist must not hold the database writer long
+
+Touched = set[tuple[str, str, str]]  # (kind "s" or "a", rule id, source)
 
 
 @dataclass(slots=True)
 class TenantMemory:
     states: dict[str, dict[str, State]] = field(default_factory=dict)  # rule id → source → state
     alerts: dict[tuple[str, str], list[Any]] = field(default_factory=dict)  # → [id, active]
+    touched: Touched = field(default_factory=set)  # changed since the last collect
+    rules_touched: set[str] = field(default_factory=set)  # rules dropped or changed: every key
 
     def rule_states(self, rule_id: str) -> dict[str, State]:
         return self.states.setdefault(rule_id, {})
+
+    def touch(self, rule_id: str, source: str) -> None:
+        self.touched.add(("s", rule_id, source))
+
+    def set_alert(self, rule_id: str, source: str, ref: list[Any]) -> None:
+        self.alerts[(rule_id, source)] = ref
+        self.touched.add(("a", rule_id, source))
+
+
+@dataclass(slots=True)
+class Collected:
+    """What one persist writes for one tenant: rows to put and keys to delete."""
+
+    tenant: str
+    put: dict[str, Any]
+    gone: list[str]
 
 
 class EngineMemory:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.tenants: dict[str, TenantMemory] = {}
-        self._written: dict[tuple[str, str], bytes] = {}
+        # tenant → key → what was last written (encoded), so unchanged states are not rewritten
+        self._written: dict[str, dict[str, bytes]] = {}
 
     def of(self, tenant: str) -> TenantMemory:
         return self.tenants.setdefault(tenant, TenantMemory())
@@ -51,48 +78,117 @@ class EngineMemory:
         """Read a tenant's memory back (rules of another version start afresh)."""
         versions = {r.id: r.version for r in rules}
         memory = TenantMemory()
+        written = self._written.setdefault(tenant, {})
         for item in await self.store.module_state.state_list(MODULE, tenant):
             kind, _, rest = item.key.partition("|")
             rule_id, _, source = rest.partition("|")
-            self._written[(tenant, item.key)] = orjson.dumps(item.value)
+            written[item.key] = orjson.dumps(item.value)
             if kind == "s" and versions.get(rule_id) == item.value.get("v"):
                 memory.rule_states(rule_id)[source] = item.value["s"]
             elif kind == "a" and rule_id in versions:
                 memory.alerts[(rule_id, source)] = list(item.value)
+        # What was not taken back (older versions, removed rules) is deleted at the next persist.
+        memory.rules_touched = {k.split("|", 2)[1] for k in written}
         self.tenants[tenant] = memory
 
     def forget_rules(self, tenant: str, keep: Iterable[CompiledRule]) -> None:
-        """Drop the state of rules that are gone or changed (their alert ids are kept)."""
+        """Drop the state of rules that are gone (their alert ids are kept)."""
         memory = self.of(tenant)
         versions = {r.id: r.version for r in keep}
         for rule_id in list(memory.states):
             if rule_id not in versions:
                 del memory.states[rule_id]
+                memory.rules_touched.add(rule_id)
+
+    def drop_rule_states(self, tenant: str, rule_id: str) -> None:
+        """A rule changed: its state starts afresh."""
+        memory = self.of(tenant)
+        memory.states.pop(rule_id, None)
+        memory.rules_touched.add(rule_id)
+
+    def collect(self, versions: dict[str, dict[str, str]]) -> list[Collected]:
+        """Encode what was touched since the last time (``versions``: tenant → rule id →
+        version); what it returns is taken as written (``write`` puts it back if it fails)."""
+        out = []
+        for tenant, memory in self.tenants.items():
+            written = self._written.setdefault(tenant, {})
+            known = versions.get(tenant, {})
+            keys: Touched = memory.touched
+            memory.touched = set()
+            if memory.rules_touched:
+                keys |= _keys_of_rules(memory, written, memory.rules_touched)
+                memory.rules_touched = set()
+            put: dict[str, Any] = {}
+            gone: list[str] = []
+            for kind, rule_id, source in keys:
+                key = f"{kind}|{rule_id}|{source}"
+                value = _current(memory, known, kind, rule_id, source)
+                if value is None:
+                    if written.pop(key, None) is not None:
+                        gone.append(key)
+                    continue
+                encoded = orjson.dumps(value)
+                if written.get(key) != encoded:
+                    written[key] = encoded
+                    put[key] = value
+            if put or gone:
+                out.append(Collected(tenant, put, gone))
+        return out
+
+    async def write(self, collected: list[Collected], now: int) -> int:
+        """Write what ``collect`` returned, in chunks. Returns rows written."""
+        rows = 0
+        for part in collected:
+            try:
+                items = list(part.put.items())
+                for start in range(0, len(items), WRITE_CHUNK):
+                    chunk = dict(items[start : start + WRITE_CHUNK])
+                    await self.store.module_state.state_put_many(MODULE, part.tenant, chunk, now)
+                for start in range(0, len(part.gone), WRITE_CHUNK):
+                    chunk_keys = part.gone[start : start + WRITE_CHUNK]
+                    await self.store.module_state.state_delete(MODULE, part.tenant, chunk_keys)
+            except BaseException:
+                self._retry(part)
+                raise
+            rows += len(part.put) + len(part.gone)
+        return rows
 
     async def persist(self, now: int, versions: dict[str, dict[str, str]]) -> int:
-        """Write what changed; ``versions`` is tenant → rule id → version. Returns rows written."""
-        written = 0
-        for tenant, memory in self.tenants.items():
-            current: dict[str, Any] = {}
-            for rule_id, states in memory.states.items():
-                version = versions.get(tenant, {}).get(rule_id)
-                if version is None:
-                    continue
-                for source, state in states.items():
-                    current[f"s|{rule_id}|{source}"] = {"v": version, "s": state}
-            for (rule_id, source), ref in memory.alerts.items():
-                current[f"a|{rule_id}|{source}"] = ref
-            changed = {}
-            for key, value in current.items():
-                encoded = orjson.dumps(value)
-                if self._written.get((tenant, key)) != encoded:
-                    changed[key] = value
-                    self._written[(tenant, key)] = encoded
-            gone = [k for (t, k) in self._written if t == tenant and k not in current]
-            await self.store.module_state.state_put_many(MODULE, tenant, changed, now)
-            if gone:
-                await self.store.module_state.state_delete(MODULE, tenant, gone)
-                for key in gone:
-                    del self._written[(tenant, key)]
-            written += len(changed) + len(gone)
-        return written
+        """``collect`` and ``write`` at once (at stop, and in tests)."""
+        return await self.write(self.collect(versions), now)
+
+    def _retry(self, part: Collected) -> None:
+        """A write failed: forget that these rows were written, so the next persist tries again."""
+        written = self._written.setdefault(part.tenant, {})
+        memory = self.of(part.tenant)
+        for key in [*part.put, *part.gone]:
+            written.pop(key, None)
+            kind, _, rest = key.partition("|")
+            rule_id, _, source = rest.partition("|")
+            memory.touched.add((kind, rule_id, source))
+
+
+def _current(
+    memory: TenantMemory, versions: dict[str, str], kind: str, rule_id: str, source: str
+) -> Any:
+    """The value to keep under a key now, or None when nothing is to be kept."""
+    if kind == "a":
+        return memory.alerts.get((rule_id, source))
+    version = versions.get(rule_id)
+    state = memory.states.get(rule_id, {}).get(source)
+    if version is None or state is None:
+        return None
+    return {"v": version, "s": state}
+
+
+def _keys_of_rules(memory: TenantMemory, written: dict[str, bytes], rules: set[str]) -> Touched:
+    """Every key of these rules: written before, or held now."""
+    keys: Touched = set()
+    for key in written:
+        kind, rule_id, source = key.split("|", 2)
+        if rule_id in rules:
+            keys.add((kind, rule_id, source))
+    for rule_id in rules:
+        keys.update(("s", rule_id, source) for source in memory.states.get(rule_id, {}))
+    keys.update(("a", r, s) for (r, s) in memory.alerts if r in rules)
+    return keys

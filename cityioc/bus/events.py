@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from cityioc.hub.models import Mutation, StoredEntity
+from cityioc.hub.models import Mutation, Sample, StoredEntity
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,10 +22,35 @@ class ChangeEvent:
     # each change once in a deployment (the rule engine) take only local ones. Not on the wire,
     # and not part of equality: a decoded copy is the same change, seen elsewhere.
     local: bool = field(default=True, compare=False)
+    # Local only, like ``local``: the samples the write kept, and whether they name every
+    # attribute it changed (``Mutation.partial``).
+    samples: list[Sample] = field(default_factory=list, compare=False)
+    partial: bool = field(default=False, compare=False)
+
+    def changed_attrs(self) -> dict[str, set[str]] | None:
+        """Entity id → the attributes this write changed, when known (a partial write)."""
+        if not self.partial:
+            return None
+        out: dict[str, set[str]] = {}
+        for sample in self.samples:
+            found = out.get(sample.entity_id)
+            if found is None:
+                out[sample.entity_id] = {sample.attr}
+            else:
+                found.add(sample.attr)
+        return out
 
     @classmethod
     def of(cls, tenant: str, actor: str, mutation: Mutation) -> ChangeEvent:
-        return cls(tenant, actor, mutation.upserts, mutation.deletes, bool(mutation.outbox))
+        return cls(
+            tenant,
+            actor,
+            mutation.upserts,
+            mutation.deletes,
+            bool(mutation.outbox),
+            samples=mutation.samples,
+            partial=mutation.partial,
+        )
 
     def as_mutation(self) -> Mutation:
         return Mutation(upserts=self.upserts, deletes=self.deletes)

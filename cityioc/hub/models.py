@@ -65,3 +65,6 @@ class Mutation:
     deletes: list[str] = field(default_factory=list)
     samples: list[Sample] = field(default_factory=list)
     outbox: list[OutboxItem] = field(default_factory=list)
+    # Every upsert changed only attributes named by the samples (none removed, types unchanged):
+    # consumers may then look at those attributes alone (the rule engine does).
+    partial: bool = False

@@ -156,7 +156,7 @@ def decide_readings(
         for entity in entities.values():
             entity.modified_at = now
             entity.modified_by = actor
-        return Mutation(upserts=list(entities.values()), samples=samples)
+        return Mutation(upserts=list(entities.values()), samples=samples, partial=True)
 
     return decide
 

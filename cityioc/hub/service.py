@@ -376,5 +376,7 @@ def _written(
     if not written:
         return Mutation()
     return Mutation(
-        upserts=[ops.touched(entity, now, actor)], samples=ops.samples_for(entity.id, written, now)
+        upserts=[ops.touched(entity, now, actor)],
+        samples=ops.samples_for(entity.id, written, now),
+        partial=True,
     )

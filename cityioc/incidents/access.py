@@ -67,12 +67,17 @@ def require_visible(actor: Actor, incident: Incident) -> None:
         raise ResourceNotFound(f"incident {incident.id} does not exist")
 
 
+def may_change(actor: Actor, incident: Incident) -> bool:
+    """Staff, or staff of the incident's lead agency (``require_actor`` without raising)."""
+    if actor.is_staff:
+        return True
+    return actor.role == AGENCY and actor.agency is not None and actor.agency == incident.agency
+
+
 def require_actor(actor: Actor, incident: Incident) -> None:
     """The caller may change ``incident``: staff, or staff of its lead agency."""
     require_visible(actor, incident)
-    if actor.is_staff:
-        return
-    if actor.role == AGENCY and actor.agency == incident.agency:
+    if may_change(actor, incident):
         return
     raise Forbidden(
         f"only the responsible agency ({incident.agency or 'none'}) or the operations centre"

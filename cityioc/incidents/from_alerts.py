@@ -71,7 +71,10 @@ class AlertIncidents:
         linked = kv.get("refIncident")
         if isinstance(linked, str):
             if into is not None and incident_id(into) != linked:
-                raise Conflict(f"alert {alert_id} already belongs to incident {linked}")
+                raise Conflict(
+                    f"alert {alert_id} already belongs to incident {linked}",
+                    title="Alert already linked",
+                )
             return await self.incidents.get(tenant, linked, actor), False
         if into is not None:
             return await self._attach(tenant, alert_id, incident_id(into), actor), False
@@ -86,16 +89,7 @@ class AlertIncidents:
             actor.id,
             also=[alert_id],
             prepare=lambda fresh, current: _link(fresh, current, alert_id, actor.id, self._now()),
-            records=lambda fresh, now: [
-                AuditRecord(
-                    now,
-                    actor.id,
-                    tenant,
-                    "alert-link-incident",
-                    alert_id,
-                    {"before": {"refIncident": None}, "after": {"refIncident": fresh.id}},
-                )
-            ],
+            records=lambda fresh, now: [_link_record(tenant, alert_id, fresh.id, actor.id, now)],
         )
         if created is None:  # another request linked it first: answer with that incident
             return await self.confirm(tenant, alert_id, actor, into=into, sop=sop)
@@ -146,11 +140,21 @@ class AlertIncidents:
         def change(incident: Incident, current: Mapping[str, StoredEntity]) -> list[StoredEntity]:
             access.require_actor(actor, incident)
             if not incident.is_open:
-                raise Conflict(f"incident {iid} is {incident.status.value}")
+                raise Conflict(
+                    f"incident {iid} is {incident.status.value}: an alert can join only an open"
+                    " incident (new, acknowledged, dispatched or inProgress)",
+                    title="Incident not open",
+                )
             return _link(incident, current, alert_id, actor.id, self._now())
 
         _, after = await self.incidents.repo.change(
-            tenant, iid, change, actor.id, "incident-link-alert", also=[alert_id]
+            tenant,
+            iid,
+            change,
+            actor.id,
+            "incident-link-alert",
+            also=[alert_id],
+            records=lambda linked, now: [_link_record(tenant, alert_id, linked.id, actor.id, now)],
         )
         await self._tell_alerts(tenant, alert_id, iid, actor.id)
         return after
@@ -193,6 +197,12 @@ class AlertIncidents:
             return IncidentDraft.model_validate(data)
         except ValueError as err:
             raise BadRequestData(f"this alert cannot become an incident: {err}") from err
+
+
+def _link_record(tenant: str, alert_id: str, iid: str, actor: str, now: int) -> AuditRecord:
+    """The alert's side of a link (the incident's side is the incident's own record)."""
+    detail = {"before": {"refIncident": None}, "after": {"refIncident": iid}}
+    return AuditRecord(now, actor, tenant, "alert-link-incident", alert_id, detail)
 
 
 def _link(

@@ -137,11 +137,13 @@ class IncidentRepository:
         *,
         also: Sequence[str] = (),
         annotate: Callable[[], dict[str, Any]] | None = None,
+        records: Callable[[Incident, int], list[AuditRecord]] | None = None,
     ) -> tuple[Incident, Incident]:
         """Apply ``change`` to the stored incident atomically; returns (before, after).
 
         ``action`` (or a function giving it once ``change`` ran) names the audit record, and
-        ``annotate`` adds to its detail. When nothing changed nothing is written.
+        ``annotate`` adds to its detail; ``records`` gives the audit records of the other
+        entities ``change`` wrote. When nothing changed nothing is written.
         """
         audit: list[AuditRecord] = []
         result: dict[str, Incident] = {}
@@ -178,6 +180,8 @@ class IncidentRepository:
                 name = action if isinstance(action, str) else action()
                 detail: dict[str, Any] = {**details, **(annotate() if annotate else {})}
                 audit.append(AuditRecord(now, actor, tenant, name, iid, detail))
+            if extra and records is not None:
+                audit.extend(records(after, now))
             return Mutation(
                 upserts=[entity, *extra] if details["before"] else list(extra),
                 samples=ops.samples_for(iid, written, now),

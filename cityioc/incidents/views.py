@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cityioc.core.clock import iso_ms
-from cityioc.incidents import lifecycle, sop
+from cityioc.incidents import access, lifecycle, sop
 from cityioc.incidents.access import Actor
 from cityioc.incidents.models import STATUS_LABELS, Activity, Incident
 from cityioc.store.port import AuditRecord
@@ -80,7 +80,13 @@ def details(
                 "photos": [f"{photo_url}/{name}" if photo_url else name for name in i.photos],
             },
             "cancelReason": i.cancel_reason,
-            "actions": [a.value for a in lifecycle.actions_from(i.status, actor.role or "")],
+            # an involved agency that does not lead it reads and comments, and moves nothing
+            "actions": [a.value for a in lifecycle.actions_from(i.status, actor.role or "")]
+            if access.may_change(actor, i)
+            else [],
+            # what the assign form may offer this caller (the service enforces the same rules)
+            "canAssign": i.is_open and access.may_change(actor, i),
+            "canHandOver": i.is_open and actor.is_staff,
         }
     )
     out["sla"]["breaches"] = [

@@ -37,6 +37,7 @@ from cityioc.subscriptions.service import Subscriptions
 from cityioc.web import (
     admin_api,
     alerts_api,
+    catalogue_api,
     dead_letters_api,
     errors,
     import_api,
@@ -215,6 +216,7 @@ def create_app(
         session_api,
         users_api,
         alerts_api,
+        catalogue_api,
     ):
         app.include_router(module.router)
     if simulation is not None:

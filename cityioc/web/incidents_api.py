@@ -15,9 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import UploadFile
 from starlette.responses import FileResponse, JSONResponse, Response
 
+from cityioc.core.clock import from_ms
 from cityioc.core.errors import BadRequestData, PayloadTooLarge
-from cityioc.incidents import views
+from cityioc.incidents import access, views
 from cityioc.incidents.access import Actor
+from cityioc.incidents.choices import choices
 from cityioc.incidents.drafts import Filters, IncidentDraft
 from cityioc.incidents.lifecycle import Action
 from cityioc.incidents.models import STATUS_LABELS, Incident, incident_id
@@ -57,7 +59,10 @@ class StepSkipBody(_Body):
 class ConfirmBody(_Body):
     sop: str | None = Field(default=None, max_length=60, description="a procedure id, or none")
     incident: str | None = Field(
-        default=None, description="link the alert to this existing incident instead"
+        default=None,
+        max_length=200,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9:._-]*$",
+        description="link the alert to this existing (open) incident instead: its id",
     )
 
 
@@ -155,6 +160,18 @@ async def create_incident(request: Request, body: IncidentDraft) -> JSONResponse
         status_code=201,
         headers={"Location": f"/api/v1/incidents/{incident.id}"},
     )
+
+
+@router.get(
+    "/incidents/choices",
+    summary="What the incident forms offer: categories, areas and agencies valid today",
+)
+async def incident_choices(request: Request) -> dict[str, Any]:
+    m, actor = module(request), await actor_of(request)
+    access.require_reader(actor)
+    d = await m.service.directory(tenant_of(request))
+    today = d.areas.day(from_ms(m.service.clock.now_ms()).astimezone(d.areas.tz))
+    return choices(d, today)
 
 
 @router.get("/incidents/{iid}", summary="An incident with its procedure, alerts, comments, audit")

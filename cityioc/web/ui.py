@@ -40,6 +40,8 @@ SPA_PATHS = (
     "/alerts",
     "/incidents",
     "/incidents/{rest:path}",
+    "/admin",
+    "/admin/{rest:path}",
 )
 YEAR = "public, max-age=31536000, immutable"
 

@@ -16,6 +16,7 @@ import { WallPage } from "./pages/WallPage";
 const AlertsPage = lazy(() => import("./pages/AlertsPage").then((m) => m.AlertsPage));
 const IncidentsPage = lazy(() => import("./pages/IncidentsPage").then((m) => m.IncidentsPage));
 const IncidentPage = lazy(() => import("./pages/IncidentPage").then((m) => m.IncidentPage));
+const AdminPage = lazy(() => import("./pages/AdminPage").then((m) => m.AdminPage));
 
 export function App() {
   const [state, setState] = useState<"loading" | "ready" | "error">("loading");
@@ -54,6 +55,8 @@ export function App() {
         <Route path="/alerts" component={AlertsPage} />
         <Route path="/incidents" component={IncidentsPage} />
         <Route path="/incidents/*" component={IncidentPage} />
+        <Route path="/admin" component={AdminPage} />
+        <Route path="/admin/*" component={AdminPage} />
         <Route path="/wall" component={WallPage} />
         <Route path="/signin" component={SignInPage} />
         <Route default component={PublicPage} />

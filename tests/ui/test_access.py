@@ -31,7 +31,9 @@ def serious_violations(page: Page) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("path", ["/", "/ops", f"/entity/{city.AQ}ui-tdm", "/wall?rotate=600"])
+@pytest.mark.parametrize(
+    "path", ["/", "/ops", f"/entity/{city.AQ}ui-tdm", "/wall?rotate=600", "/admin", "/admin/rules"]
+)
 def test_pages_have_no_serious_accessibility_violations(open_page: OpenPage, path: str) -> None:
     page = open_page(path, key=True)
     page.wait_for_timeout(500)  # the chart and map settle

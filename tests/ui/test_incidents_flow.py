@@ -1,7 +1,9 @@
 """The alerts and incidents pages in a real browser against a real ``cityioc serve`` holding the
 Bình Dương pack's areas, agencies, procedures and deadlines: an operator turns an alert into an
 incident, walks its procedure (steps done with data, one skipped with a reason), resolves it and
-finds every step in the audit trail; an agency user sees its own incidents only."""
+finds every step in the audit trail; an agency user sees its own incidents only; an operator
+opens an incident by hand, hands it to another agency, links an alert to it, and the video wall
+counts down to its deadline."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from cityioc.packs.validate import builtin_packs
 from cityioc.web.ui import STATIC
 from tests.e2e.server import ServerProcess
 from tests.ui.conftest import ADMIN, READY, _check_local, missing, shoot
+from tests.ui.test_access import serious_violations
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "ui-incidents-horse-42"
@@ -72,11 +75,14 @@ def admin(server: ServerProcess) -> httpx.Client:
     return httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {ADMIN}"})
 
 
-def post_alert(server: ServerProcess) -> None:
-    """An alert as another system posts it (the alerts engine adopts it: status, count …)."""
+def post_alert(
+    server: ServerProcess, alert_id: str = ALERT, source: str = "camera:ham-chui-tdm"
+) -> None:
+    """An alert as another system posts it (the alerts engine adopts it: status, count … — or
+    merges it into an active alert from the same source and of the same kind)."""
     prop: Any = lambda v: {"type": "Property", "value": v}  # noqa: E731
     body = {
-        "id": ALERT,
+        "id": alert_id,
         "type": "Alert",
         "category": prop("naturalDisaster"),
         "subCategory": prop("flood"),
@@ -85,7 +91,7 @@ def post_alert(server: ServerProcess) -> None:
         "capSeverity": prop("Severe"),
         "capUrgency": prop("Immediate"),
         "capCertainty": prop("Observed"),
-        "alertSource": prop("camera:ham-chui-tdm"),
+        "alertSource": prop(source),
         "titleVi": prop("Ngập tại Phường Thủ Dầu Một"),
         "titleEn": prop("Flooding in Thủ Dầu Một ward"),
         "areaServed": prop("Phường Thủ Dầu Một"),
@@ -290,4 +296,90 @@ def test_an_agency_sees_only_its_incidents_with_their_deadlines(
     expect(page.locator('button[data-action="cancel"]')).to_have_count(0)
     page.locator('button[data-action="acknowledge"]').click()
     expect(page.locator("article.incident")).to_have_attribute("data-status", "acknowledged")
+    assert not errors, errors
+
+
+def test_an_operator_opens_an_incident_by_hand_assigns_it_and_links_an_alert(
+    browser: Browser, contexts: list[BrowserContext], server: ServerProcess
+) -> None:
+    create_user(server, "ui-op-hoa", "operator")
+    second_alert = "urn:ngsi-ld:Alert:ui-flood-yersin"
+    post_alert(server, second_alert, source="camera:cho-yersin")
+    page, errors = sign_in(browser, contexts, server, "ui-op-hoa")
+
+    # The board's "new incident" form: a missing title is shown by its field.
+    page.get_by_role("link", name="Sự cố", exact=True).click()
+    page.wait_for_url("**/incidents")
+    page.get_by_role("button", name="Mở sự cố mới").click()
+    form = page.locator("form.new-incident")
+    form.get_by_role("button", name="Mở sự cố", exact=True).click()
+    expect(form.locator("#new-title-error")).to_have_text(
+        "Cần có tiêu đề (tiếng Việt hoặc tiếng Anh)."
+    )
+    form.get_by_label("Tiêu đề (tiếng Việt)").fill("Ngập sâu đường Yersin")
+    expect(form.locator("#new-title-error")).to_have_count(0)
+    form.get_by_label("Loại sự cố").select_option(label="Ngập nước")
+    form.get_by_label("Khu vực (phường, xã)").select_option(label="Phường Thủ Dầu Một")
+    form.get_by_label("Mức độ nghiêm trọng").select_option(label="Đặc biệt nghiêm trọng")
+    form.get_by_label("Mô tả").fill("Nước ngập 40 cm trước chợ")
+    assert serious_violations(page) == []
+    shoot(page, "incident-new-form")
+    form.get_by_role("button", name="Mở sự cố", exact=True).click()
+    page.wait_for_url("**/incidents/urn*")
+    incident = page.locator("article.incident")
+    expect(incident).to_have_attribute("data-status", "new")
+    incident_id = incident.get_attribute("data-incident") or ""
+    expect(page.locator('[data-field="category"]')).to_have_text("Ngập nước")  # its name
+    expect(page.locator('[data-field="agency"]')).to_have_attribute(
+        "data-agency", "urn:ngsi-ld:Organization:ubnd-25747"
+    )
+    expect(page.locator(".sop-step")).to_have_count(4)  # the flood procedure, from the category
+
+    # Hand it to the construction department, then take it ("assign to me").
+    page.locator(".assign select[name=agency]").select_option("urn:ngsi-ld:Organization:sxd")
+    page.get_by_role("button", name="Chuyển đơn vị xử lý").click()
+    expect(page.locator('[data-field="agency"]')).to_have_text("Sở Xây dựng tỉnh Bình Dương")
+    page.get_by_role("button", name="Tôi nhận xử lý").click()
+    expect(page.locator('.assign [data-field="assignee"]')).to_have_text("ui-op-hoa")
+    # The audit trail in words: the field's name and its values, no attribute URIs.
+    handed = page.locator('tr[data-action="incident-assign"] li[data-attr="refAgency"]').first
+    expect(handed).to_contain_text("Đơn vị xử lý: ")
+    expect(handed).to_contain_text("Sở Xây dựng tỉnh Bình Dương")
+    created = page.locator('tr[data-action="incident-create"]')
+    expect(created.locator('li[data-attr="status"]')).to_have_text("Trạng thái: Mới")
+    expect(created.locator('li[data-attr="category"]')).to_have_text("Loại sự cố: Ngập nước")
+    assert "https://" not in page.locator(".audit-table").inner_text()
+    assert serious_violations(page) == []
+    page.set_viewport_size({"width": 1440, "height": 2000})
+    shoot(page, "incident-assigned")
+    page.set_viewport_size({"width": 1440, "height": 1000})
+
+    # An alert joins this incident from the alerts page: search without diacritics.
+    page.goto(server.url + "/alerts?id=" + quote(second_alert, safe=""))
+    detail = page.locator(f'[data-alert="{second_alert}"]')
+    detail.get_by_role("button", name="Gắn vào sự cố có sẵn").click()
+    picker = page.locator(".incident-picker")
+    expect(picker.locator(f'[data-incident-id="{incident_id}"]')).to_be_visible()
+    picker.get_by_label("Tìm theo tiêu đề").fill("ngap sau yersin")
+    expect(picker.locator("[data-incident-id]")).to_have_count(1)
+    shoot(page, "alert-link-picker")
+    picker.get_by_role("button", name="Gắn vào sự cố này").click()
+    page.wait_for_url("**/incidents/" + quote(incident_id, safe="") + "*")
+    expect(page.locator(".linked-alerts")).to_contain_text("Ngập tại Phường Thủ Dầu Một")
+    expect(page.locator('tr[data-action="incident-link-alert"]')).to_have_count(1)
+
+    # The video wall's incidents panel counts down to its deadline, worst first.
+    page.goto(server.url + "/wall?rotate=600")
+    page.wait_for_function(READY, timeout=15_000)
+    page.keyboard.press("ArrowRight")
+    expect(page.locator(".page-wall")).to_have_attribute("data-panel", "incidents")
+    row = page.locator(f'.wall-list [data-incident-id="{incident_id}"]')
+    expect(row.locator(".sla")).to_contain_text("Xác nhận: còn", timeout=10_000)
+    expect(row.locator(".sla")).to_have_attribute("data-overdue", "false")
+    severities = page.locator(".wall-list [data-incident-id]").evaluate_all(
+        "rows => rows.map(r => r.dataset.severity)"
+    )
+    order = ["Extreme", "Severe", "Moderate", "Minor", "Unknown"]
+    assert severities == sorted(severities, key=order.index), severities
+    shoot(page, "wall-incidents-sla")
     assert not errors, errors

@@ -26,12 +26,20 @@ def test_wall_renders_dark_and_rotates_its_panels(open_page: OpenPage) -> None:
     assert background == "rgb(5, 7, 13)"
     expect(page.locator(".wall-map [data-entity-id]").first).to_be_attached()
     shoot(page, "wall-map")
-    expect(wall).to_have_attribute("data-panel", "aqi", timeout=5000)
-    expect(page.locator(".aqi-tile")).to_have_count(len(city.STATIONS))
-    expect(page.locator(".aqi-tile").first).to_have_attribute("data-state", "aqi-poor")
-    shoot(page, "wall-aqi")
+    # Scenario 6's order: map → incidents (with SLA countdowns) → AQI by station → sensors.
     expect(wall).to_have_attribute("data-panel", "incidents", timeout=5000)
     expect(page.locator(".wall-empty")).to_be_visible()
+    expect(wall).to_have_attribute("data-panel", "aqi", timeout=5000)
+    tiles = page.locator(".aqi-tile")
+    expect(tiles).to_have_count(len(city.STATIONS))
+    expect(tiles.first).to_have_attribute("data-state", "aqi-poor")
+    # A ranked list: 1, 2, … with the worst index first.
+    assert tiles.evaluate_all("ts => ts.map(t => t.dataset.rank)") == [
+        str(n + 1) for n in range(len(city.STATIONS))
+    ]
+    figures = [int(f) for f in tiles.locator(".aqi-figure").all_inner_texts() if f.isdigit()]
+    assert figures == sorted(figures, reverse=True), figures
+    shoot(page, "wall-aqi")
     expect(wall).to_have_attribute("data-panel", "online", timeout=5000)
     expect(page.locator(".online-figure")).to_have_text("9")
     shoot(page, "wall-online")

@@ -32,7 +32,23 @@ def compile_rule(tenant: str, rule: RuleBase) -> CompiledRule:
         reads=tuple(expand(a) for a in sorted(_reads(rule))),
         evaluator=_evaluator(rule),
         mentions=tuple(expand(a) for a in sorted(_mentions(rule))),
+        triggers=_triggers(rule),
     )
+
+
+def _triggers(rule: RuleBase) -> frozenset[str] | None:
+    """What can move the rule: its attributes (thresholds taken from the entity and the grouping
+    relationship included); None for kinds that react to any change."""
+    if isinstance(rule, CombinationRule):
+        return frozenset()  # moved by other rules' signals, never by a change
+    if isinstance(rule, MissingRule | CountRule) and not _reads(rule):
+        return None  # any update counts / any change of a scoped entity is an event
+    names = _mentions(rule)
+    if isinstance(rule, ThresholdRule) and rule.group is not None:
+        names = names | {rule.group.by}
+    if isinstance(rule, CountRule):
+        names = names | {"location"}
+    return frozenset(expand(a) for a in names)
 
 
 def _mentions(rule: RuleBase) -> set[str]:

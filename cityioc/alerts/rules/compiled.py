@@ -45,6 +45,7 @@ class RuleContext(Protocol):
 
     def state(self, source: str) -> State: ...
     def states(self) -> Mapping[str, State]: ...
+    def touch(self, source: str) -> None: ...  # a state reached through ``states`` changed
     def drop(self, source: str) -> None: ...
     def emit(self, signal: Signal) -> None: ...
 
@@ -66,6 +67,9 @@ class CompiledRule:
     reads: tuple[str, ...]  # the expanded attributes whose observedAt is the reading's time
     evaluator: Evaluator
     mentions: tuple[str, ...] = ()  # every attribute its conditions name (for the alert's text)
+    # The expanded attributes whose change can move its evaluator (None: any change can):
+    # a write known to change only other attributes skips the rule.
+    triggers: frozenset[str] | None = None
 
     @property
     def id(self) -> str:
@@ -78,6 +82,10 @@ class CompiledRule:
     @property
     def kind(self) -> str:
         return str(getattr(self.rule, "kind", ""))
+
+    def moved_by(self, changed: set[str] | None) -> bool:
+        """Whether a change of ``changed`` (None: unknown) may move this rule."""
+        return changed is None or self.triggers is None or not self.triggers.isdisjoint(changed)
 
     def in_scope(self, entity: StoredEntity) -> bool:
         if self.ids and entity.id not in self.ids:

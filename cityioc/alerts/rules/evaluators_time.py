@@ -63,6 +63,7 @@ class Missing:
             if source == FLEET or st.get("p") == "f" or now - st.get("s", now) < self.rule.after:
                 continue
             st["p"] = "f"
+            ctx.touch(source)
             changed = True
             if self.rule.fleet is None:
                 facts = {"lastSeen": iso_ms(st["s"]), "silentMinutes": (now - st["s"]) // 60_000}
@@ -187,6 +188,7 @@ class Combination:
     def on_tick(self, ctx: RuleContext, now: int) -> None:
         for key, st in list(ctx.states().items()):
             if machine.firing(st):
+                ctx.touch(key)
                 self._decide(ctx, key, st, now, None)
 
     def _decide(

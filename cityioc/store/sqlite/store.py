@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 # Compact when this many samples are hot, or when the oldest hot sample waited this long.
 COMPACT_ROWS = 300_000
 COMPACT_EVERY_S = 30.0
-COMPACT_STEP_ROWS = 10_000
+COMPACT_STEP_ROWS = 2_000
 
 
 def _register_functions(conn: sqlite3.Connection) -> None:

@@ -77,7 +77,20 @@ export interface IncidentDetails extends IncidentSummary {
   resolution: { note: string | null; photos: string[] };
   cancelReason: string | null;
   actions: string[];
+  /** May set the assignee (staff, or the lead agency) / hand it to another agency (staff). */
+  canAssign?: boolean;
+  canHandOver?: boolean;
   audit?: AuditEntry[];
+}
+
+/** What `POST /api/v1/incidents` takes (only `title` is required). */
+export interface IncidentDraft {
+  title: Record<string, string>;
+  description?: string;
+  category?: string;
+  capSeverity?: string;
+  capUrgency?: string;
+  area?: string;
 }
 
 export interface BoardColumn {
@@ -124,3 +137,16 @@ export function resolveIncident(id: string, note: string, photo: File | null): P
   form.set("photo", photo);
   return api(`${path(id)}/resolve`, { method: "POST", body: form });
 }
+
+/** Open an incident by hand (operators): 201 with the new incident. */
+export const createIncident = (draft: IncidentDraft): Promise<IncidentDetails> => postJson("/api/v1/incidents", draft);
+/** Set the assignee and/or hand the incident to another agency (operators). */
+export const assignIncident = (id: string, change: { assignee?: string; agency?: string }): Promise<IncidentDetails> =>
+  postJson(`${path(id)}/assign`, change);
+
+/** Open incidents, newest first (the server's order): what an alert may join. */
+export const listOpenIncidents = (limit = 200): Promise<{ items: IncidentSummary[]; total: number }> =>
+  api(`/api/v1/incidents?status=new,acknowledged,dispatched,inProgress&limit=${limit}`);
+/** Add an alert to an existing open incident (200; 409 when it belongs to another one). */
+export const linkAlert = (alertId: string, incidentId: string): Promise<IncidentDetails> =>
+  postJson(`/api/v1/alerts/${encodeURIComponent(alertId)}/incident`, { incident: incidentId });

@@ -10,7 +10,7 @@ export function regionTitle(): string {
   return title ? title[lang.value] : t("app.short");
 }
 
-export function TopBar({ page }: { page: "public" | "ops" | "entity" | "signin" | "alerts" | "incidents" }) {
+export function TopBar({ page }: { page: "public" | "ops" | "entity" | "signin" | "alerts" | "incidents" | "admin" }) {
   const v = viewer.value;
   const who =
     v.via === "key" ? t("auth.viaKey", { role: v.role ?? "" }) : v.via === "session" ? (v.name ?? v.actor) : null;
@@ -35,6 +35,11 @@ export function TopBar({ page }: { page: "public" | "ops" | "entity" | "signin" 
             <a href="/incidents" aria-current={page === "incidents" ? "page" : undefined}>
               {t("nav.incidents")}
             </a>
+            {v.role === "admin" ? (
+              <a href="/admin" aria-current={page === "admin" ? "page" : undefined}>
+                {t("nav.admin")}
+              </a>
+            ) : null}
           </>
         ) : null}
         <a href={`/wall?lang=${lang.value}`}>{t("nav.wall")}</a>

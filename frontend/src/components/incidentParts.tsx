@@ -5,11 +5,13 @@ import { signal } from "@preact/signals";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { AuditEntry, Comment } from "../api/alerts";
 import { ApiError } from "../api/client";
+import { categoryName, choices } from "../api/choices";
 import { loadEntity } from "../api/entities";
 import { store } from "../city";
-import { lang, t, tOr } from "../i18n";
-import { formatDateTime } from "../i18n/format";
-import { changedKeys, countdown, nextDeadline, shortId } from "../model/incidents";
+import { type Lang, lang, t, tOr } from "../i18n";
+import { formatDateTime, formatNumber } from "../i18n/format";
+import { type AuditWords, auditChanges } from "../model/auditText";
+import { countdown, nextDeadline, shortId } from "../model/incidents";
 import { type Severity, SEVERITY_LOOKS } from "../model/looks";
 import { Symbol } from "./common";
 
@@ -154,13 +156,61 @@ export function AuditTrail({ entries }: { entries: AuditEntry[] }) {
                 </td>
                 <td>{e.actor}</td>
                 <td>{tOr(`audit.${e.action}`, e.action)}</td>
-                <td class="audit-keys">{changedKeys(e.detail).join(", ")}</td>
+                <td class="audit-keys">
+                  <AuditChanges detail={e.detail} />
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       </div>
     </section>
+  );
+}
+
+/** The words and formats of the audit trail in the viewer's language (model/auditText). */
+function auditWords(l: Lang): AuditWords {
+  return {
+    lang: l,
+    label: (name) => tOr(`auditFields.${name}`, tOr(`attrs.${name}`, name)),
+    status: (v) => tOr(`incidents.statusValues.${v}`, tOr(`alerts.statusValues.${v}`, v)),
+    severity: (v) => tOr(`state.sev-${v}`, v),
+    time: (ms) => formatDateTime(ms, l),
+    number: (v) => formatNumber(v, l, 4),
+    agency: agencyLabel,
+    category: (code) => categoryName(code, l),
+    area: (code) => areaName(code, l),
+    yesNo: (v) => t(v ? "incidents.auditYes" : "incidents.auditNo"),
+    choice: (name, v) =>
+      name === "source"
+        ? tOr(`incidents.sources.${v}`, v)
+        : name === "capUrgency"
+          ? tOr(`newIncident.urgencies.${v}`, v)
+          : tOr(`values.${v}`, v),
+    steps: (count) => t("incidents.auditSteps", { count }),
+    step: (n, title, state) => t("incidents.auditStep", { n, title, state: tOr(`incidents.stepStates.${state}`, state) }),
+  };
+}
+
+/** Each attribute an audit record changed: its name, and its value before → after. */
+function AuditChanges({ detail }: { detail: unknown }) {
+  const changes = auditChanges(detail, auditWords(lang.value));
+  if (changes.length === 0) return null;
+  return (
+    <ul class="audit-changes">
+      {changes.map((c) => (
+        <li key={c.name} data-attr={c.name}>
+          <span class="audit-field">{c.label}</span>
+          {": "}
+          {c.before !== null ? (
+            <>
+              <del>{c.before}</del> →{" "}
+            </>
+          ) : null}
+          {c.after ?? "—"}
+        </li>
+      ))}
+    </ul>
   );
 }
 
@@ -195,8 +245,7 @@ const asked = new Set<string>();
 
 /** An agency (Organization) by its name, looked up once per page; its local id until then, or
  * when this viewer may not read it. */
-export function AgencyName({ id }: { id: string | null | undefined }) {
-  if (!id) return <span>—</span>;
+export function agencyLabel(id: string): string {
   const full = id.startsWith("urn:") ? id : `urn:ngsi-ld:Organization:${id}`;
   if (!asked.has(full)) {
     asked.add(full);
@@ -206,5 +255,17 @@ export function AgencyName({ id }: { id: string | null | undefined }) {
       })
       .catch(() => undefined);
   }
-  return <span title={full}>{agencyNames.value[full] ?? shortId(full)}</span>;
+  return agencyNames.value[full] ?? shortId(full);
+}
+
+export function AgencyName({ id }: { id: string | null | undefined }) {
+  if (!id) return <span>—</span>;
+  const full = id.startsWith("urn:") ? id : `urn:ngsi-ld:Organization:${id}`;
+  return <span title={full}>{agencyLabel(full)}</span>;
+}
+
+/** An area code by its name (from the forms' choices), else the code. */
+export function areaName(code: string, l: Lang): string {
+  const found = choices.value?.areas.find((a) => a.code === code);
+  return found ? found.name[l] : code;
 }

@@ -15,6 +15,7 @@ import {
   listAlerts,
 } from "../api/alerts";
 import { ApiError } from "../api/client";
+import { linkAlert } from "../api/incidents";
 import { signedIn, viewer } from "../api/session";
 import {
   AuditTrail,
@@ -24,6 +25,7 @@ import {
   useLiveRefresh,
   When,
 } from "../components/incidentParts";
+import { IncidentPicker } from "../components/IncidentPicker";
 import { TopBar } from "../components/TopBar";
 import { lang, t, tOr } from "../i18n";
 import { formatNumber } from "../i18n/format";
@@ -181,6 +183,7 @@ function AlertDetail({ id, onChanged }: { id: string; onChanged: () => void }) {
   const [alert, setAlert] = useState<Alert | null>(null);
   const [missing, setMissing] = useState(false);
   const [error, run, busy] = useAction();
+  const [picking, setPicking] = useState(false);
   const load = () =>
     getAlert(id)
       .then(setAlert)
@@ -241,12 +244,28 @@ function AlertDetail({ id, onChanged }: { id: string; onChanged: () => void }) {
             {t("alerts.createIncident")}
           </button>
         ) : null}
+        {!alert.refIncident && act ? (
+          <button type="button" aria-expanded={picking} disabled={busy} onClick={() => setPicking(!picking)}>
+            {t("link.open")}
+          </button>
+        ) : null}
         {!act ? <p class="hint">{t("alerts.readOnly")}</p> : null}
       </div>
       {error ? (
         <p class="error" role="alert">
           {error}
         </p>
+      ) : null}
+      {picking && !alert.refIncident && act ? (
+        <IncidentPicker
+          busy={busy}
+          onPick={(incident) =>
+            void run(async () => {
+              await linkAlert(alert.id, incident.id);
+              route(`/incidents/${encodeURIComponent(incident.id)}`);
+            })
+          }
+        />
       ) : null}
       <dl class="fields">
         <dt>{t("alerts.source")}</dt>

@@ -5,7 +5,9 @@
 import { Fragment } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
+import { categoryName } from "../api/choices";
 import {
+  assignIncident,
   commentIncident,
   getIncident,
   type IncidentDetails,
@@ -26,6 +28,7 @@ import {
   useLiveRefresh,
   When,
 } from "../components/incidentParts";
+import { AssignForm } from "../components/AssignForm";
 import { SopChecklist } from "../components/SopChecklist";
 import { TopBar } from "../components/TopBar";
 import { lang, t, tOr } from "../i18n";
@@ -89,6 +92,7 @@ export function IncidentPage() {
             }}
             onDone={(n, data) => change(() => stepDone(incident.id, n, data))}
             onSkip={(n, reason) => change(() => stepSkip(incident.id, n, reason))}
+            onAssign={(what) => change(() => assignIncident(incident.id, what))}
           />
         ) : null}
       </main>
@@ -104,9 +108,10 @@ interface ViewProps {
   onComment: (text: string) => Promise<void>;
   onDone: (n: number, data: Record<string, unknown>) => Promise<boolean>;
   onSkip: (n: number, reason: string) => Promise<boolean>;
+  onAssign: (change: { assignee?: string; agency?: string }) => Promise<boolean>;
 }
 
-function IncidentView({ incident: i, busy, error, onTransition, onComment, onDone, onSkip }: ViewProps) {
+function IncidentView({ incident: i, busy, error, onTransition, onComment, onDone, onSkip, onAssign }: ViewProps) {
   const l = lang.value;
   const title = localText(i.title, l) || i.id;
   return (
@@ -164,7 +169,9 @@ function IncidentView({ incident: i, busy, error, onTransition, onComment, onDon
               <dt>{t("incidents.assignee")}</dt>
               <dd>{i.assignee ?? "—"}</dd>
               <dt>{t("incidents.category")}</dt>
-              <dd>{i.category ?? "—"}</dd>
+              <dd data-field="category" data-category={i.category ?? ""}>
+                {i.category ? categoryName(i.category, l) : "—"}
+              </dd>
               <dt>{t("alerts.area")}</dt>
               <dd>{i.areaServed ?? i.area ?? "—"}</dd>
               <dt>{t("incidents.source")}</dt>
@@ -195,6 +202,7 @@ function IncidentView({ incident: i, busy, error, onTransition, onComment, onDon
               ) : null}
             </dl>
           </section>
+          <AssignForm incident={i} busy={busy} onAssign={onAssign} />
           <section class="block" aria-labelledby="sla-h">
             <h2 id="sla-h">{t("incidents.sla")}</h2>
             <dl class="fields">

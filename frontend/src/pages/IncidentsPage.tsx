@@ -6,8 +6,9 @@ import { useEffect, useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
 import { ApiError } from "../api/client";
 import { type BoardColumn, type BoardFilters, type IncidentSummary, loadBoard } from "../api/incidents";
-import { signedIn } from "../api/session";
+import { signedIn, viewer } from "../api/session";
 import { AgencyName, SeverityBadge, SlaCountdown, StatusBadge, useLiveRefresh } from "../components/incidentParts";
+import { NewIncidentForm } from "../components/NewIncidentForm";
 import { TopBar } from "../components/TopBar";
 import { lang, t } from "../i18n";
 import { formatNumber } from "../i18n/format";
@@ -23,6 +24,8 @@ export function IncidentsPage() {
   const [filters, setFilters] = useState<BoardFilters>({});
   const [columns, setColumns] = useState<BoardColumn[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [opening, setOpening] = useState(false);
+  const mayOpen = viewer.value.role === "operator" || viewer.value.role === "admin";
 
   useEffect(() => {
     if (!allowed) route(`/signin?next=${encodeURIComponent(path)}`, true);
@@ -52,7 +55,15 @@ export function IncidentsPage() {
     <div class="page page-incidents">
       <TopBar page="incidents" />
       <main class="board-layout">
-        <h1>{t("incidents.board")}</h1>
+        <div class="board-head">
+          <h1>{t("incidents.board")}</h1>
+          {mayOpen && !opening ? (
+            <button type="button" class="button-primary" onClick={() => setOpening(true)}>
+              {t("newIncident.open")}
+            </button>
+          ) : null}
+        </div>
+        {opening ? <NewIncidentForm onCancel={() => setOpening(false)} /> : null}
         <form class="filters" aria-label={t("incidents.filters")} onSubmit={(e) => e.preventDefault()}>
           <label>
             {t("incidents.severity")}

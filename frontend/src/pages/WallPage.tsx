@@ -1,5 +1,6 @@
 /** Video-wall mode: dark, large type, panels that rotate without anyone touching anything —
- * live map → air quality by station → active alerts and incidents → sensors online. The map stays
+ * live map → active incidents by severity with their SLA countdowns (and active alerts) → air
+ * quality by station, ranked → sensors online. The map stays
  * mounted while hidden (re-creating it every rotation would leak and flicker); the other panels
  * are drawn from the store when shown. `?rotate=SECONDS` sets the pace, `?lang=en` the language;
  * arrow keys step through the panels. */
@@ -9,6 +10,7 @@ import { useLocation } from "preact-iso";
 import { signedIn } from "../api/session";
 import { store } from "../city";
 import { Clock, LiveStatus, Symbol } from "../components/common";
+import { SlaCountdown } from "../components/incidentParts";
 import { regionTitle } from "../components/TopBar";
 import { lang, t, tOr } from "../i18n";
 import { formatDateTime, formatNumber } from "../i18n/format";
@@ -17,8 +19,10 @@ import { str } from "../model/entity";
 import { computeKpis } from "../model/kpi";
 import { isClosedIncident, lookOf, stationAqi } from "../model/layers";
 import { SEVERITIES, SEVERITY_LOOKS, severityOf } from "../model/looks";
+import { byUrgency, wallIncident } from "../model/wall";
 
-const PANELS = ["map", "aqi", "incidents", "online"] as const;
+const PANELS = ["map", "incidents", "aqi", "online"] as const;
+const LISTED = 10; // rows the incidents panel has room for at wall size
 type Panel = (typeof PANELS)[number];
 
 export function WallPage() {
@@ -93,19 +97,20 @@ function AqiPanel() {
   const stations = store
     .ofTypes(["AirQualityObserved"])
     .map((e) => ({ e, aqi: stationAqi(e), look: lookOf(e, now) }))
-    .sort((a, b) => (b.aqi ?? -1) - (a.aqi ?? -1))
+    .sort((a, b) => (b.aqi ?? -1) - (a.aqi ?? -1) || a.e.name.localeCompare(b.e.name, l))
     .slice(0, 24);
   return (
     <section class="wall-panel wall-aqi">
-      <ul class="aqi-grid">
-        {stations.map(({ e, aqi, look }) => (
-          <li key={e.id} class="aqi-tile" data-state={look.state} style={{ background: look.colour, color: look.text }}>
+      <ol class="aqi-grid">
+        {stations.map(({ e, aqi, look }, n) => (
+          <li key={e.id} class="aqi-tile" data-state={look.state} data-rank={n + 1} style={{ background: look.colour, color: look.text }}>
+            <span class="aqi-rank">{formatNumber(n + 1, l, 0)}</span>
             <span class="aqi-figure">{aqi === null ? "—" : formatNumber(aqi, l, 0)}</span>
             <span class="aqi-word">{tOr(`state.${look.state}`, look.state)}</span>
             <span class="aqi-station">{e.name}</span>
           </li>
         ))}
-      </ul>
+      </ol>
     </section>
   );
 }
@@ -121,10 +126,18 @@ function IncidentsPanel() {
     );
   }
   const k = computeKpis(store, store.now.value);
-  const active = [...store.ofTypes(["Incident"]).filter((e) => !isClosedIncident(e)), ...store.ofTypes(["Alert"]).filter((e) => (str(e, "status") ?? "active") === "active")]
+  const incidents = store
+    .ofTypes(["Incident"])
+    .filter((e) => !isClosedIncident(e))
+    .map(wallIncident)
+    .sort(byUrgency)
+    .slice(0, LISTED);
+  const alerts = store
+    .ofTypes(["Alert"])
+    .filter((e) => (str(e, "status") ?? "active") === "active")
     .map((e) => ({ e, severity: severityOf(e.attrs.capSeverity?.value, e.attrs.severity?.value) }))
     .sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity))
-    .slice(0, 10);
+    .slice(0, LISTED - incidents.length);
   return (
     <section class="wall-panel wall-incidents">
       <div class="severity-columns">
@@ -143,16 +156,28 @@ function IncidentsPanel() {
           </div>
         ))}
       </div>
-      {active.length === 0 ? (
+      {incidents.length + alerts.length === 0 ? (
         <p class="wall-empty">{t("wall.noIncidents")}</p>
       ) : (
         <ol class="wall-list">
-          {active.map(({ e, severity }) => {
+          {incidents.map((i) => (
+            <li key={i.entity.id} data-incident-id={i.entity.id} data-severity={i.severity}>
+              <Symbol look={SEVERITY_LOOKS[i.severity]} size={32} />
+              <span class="wall-item-name">{titleOf(i.entity.attrs, l) ?? i.entity.name}</span>
+              <span class="wall-item-area">{str(i.entity, "areaServed") ?? ""}</span>
+              <span class="wall-item-time">
+                <SlaCountdown incident={i} />
+              </span>
+            </li>
+          ))}
+          {alerts.map(({ e, severity }) => {
             const since = str(e, "dateIssued") ?? str(e, "firstSeen");
             return (
-              <li key={e.id}>
+              <li key={e.id} data-alert-id={e.id} data-severity={severity}>
                 <Symbol look={SEVERITY_LOOKS[severity]} size={32} />
-                <span class="wall-item-name">{titleOf(e.attrs, l) ?? e.name}</span>
+                <span class="wall-item-name">
+                  <span class="wall-kind">{t("wall.alertTag")}</span> {titleOf(e.attrs, l) ?? e.name}
+                </span>
                 <span class="wall-item-area">{str(e, "areaServed") ?? ""}</span>
                 <span class="wall-item-time">{since ? formatDateTime(Date.parse(since), l) : ""}</span>
               </li>
