@@ -94,8 +94,11 @@ class Notifier:
                 await self.deliver_due()
             except Exception:  # the loop must outlive a database hiccup
                 log.exception("notification delivery round failed; retrying")
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that
+            # arrives as the event is set, and stop() then waits for this loop forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), IDLE_WAKE_S)
+                async with asyncio.timeout(IDLE_WAKE_S):
+                    await self._wake.wait()
             if self._running:  # they take the new rows themselves: do not claim on every commit
                 elapsed = asyncio.get_running_loop().time() - started
                 await asyncio.sleep(max(0.0, CLAIM_EVERY_S - elapsed))
@@ -148,7 +151,8 @@ class Notifier:
                         after = rows[-1].seq
                         continue
                     try:
-                        await asyncio.wait_for(more.wait(), LINGER_S)
+                        async with asyncio.timeout(LINGER_S):  # not wait_for: see _loop
+                            await more.wait()
                     except TimeoutError:
                         break
             except Exception:  # a database error: leave the rows for the next round

@@ -5,136 +5,34 @@ before/after.
 
 The real app (FastAPI TestClient) on a ``FakeClock``, with the demo's simulator runtime loading the
 Bình Dương pack; the simulator is stepped by hand one simulated minute at a time (no real-time
-loop), and after each step the rule engine is let catch up and tick — deterministic and fast.
+loop), and after each step the rule engine is let catch up and tick — deterministic and fast
+(``tests/e2e/story.py``, shared with the other scenarios' tests).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from cityioc.core.clock import FakeClock, iso_ms, to_ms
-from cityioc.core.settings import Settings
-from cityioc.sim.publishers import InProcessPublisher
-from cityioc.sim.runtime import DemoOptions, SimulationRuntime
-from cityioc.sim.simulator import Simulator
-from cityioc.web.app import create_app
-from cityioc.web.state import City
+from cityioc.core.clock import iso_ms
+from tests.e2e.story import Story, local_ms, open_story
 
 pytestmark = pytest.mark.slow
 
 ADMIN_KEY = "cio_test_admin-key-for-the-flood-story"
 ORG = "urn:ngsi-ld:Organization:"
 FLOOD_RULE = "urn:ngsi-ld:AlertRule:flood-above-alert-level"
-LOCAL = timezone(timedelta(hours=7))
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-def local_ms(text: str) -> int:
-    """``2026-08-20 17:05`` in Bình Dương (UTC+7) → epoch ms."""
-    return to_ms(datetime.fromisoformat(text).replace(tzinfo=LOCAL))
-
-
-@dataclass(slots=True)
-class SteppedRuntime(SimulationRuntime):
-    """The demo's runtime (it loads the pack the same way) without its real-time loop: the test
-    steps the simulator itself, so each simulated minute is published exactly once."""
-
-    async def _run(self, city: City) -> None:
-        self.simulator = await Simulator.from_hub(
-            city.hub, self.options.tenant, seed=self.options.seed
-        )
-        self.phase = "live"
-
-
-@dataclass(slots=True)
-class Story:
-    client: TestClient
-    city: City
-    clock: FakeClock
-    runtime: SteppedRuntime
-    keys: dict[str, str]
-
-    def call(self, fn: Any, *args: Any) -> Any:
-        return self.client.portal.call(fn, *args)  # type: ignore[union-attr]
-
-    def key(self, role: str, name: str, agency: str | None = None) -> str:
-        async def make() -> str:
-            _, secret = await self.city.keys.create(role, name, "test", agency=agency)
-            return secret
-
-        self.keys[name] = self.call(make)
-        return self.keys[name]
-
-    def as_(self, who: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.keys[who]}"}
-
-    def run_until(self, until_ms: int) -> None:
-        """Simulated minutes up to ``until_ms``: publish, evaluate, tick (the engine's timers)."""
-        engine = self.client.app.state.alerts.engine  # type: ignore[attr-defined]
-        sim = self.runtime.require()
-        publisher = InProcessPublisher(self.city.hub, actor="simulator")
-
-        async def minute() -> None:
-            self.clock.advance(minutes=1)
-            await sim.step(publisher)
-            await engine.idle()
-            await engine.tick()
-            await engine.idle()
-
-        while self.clock.now_ms() < until_ms:
-            self.call(minute)
-
-    def minutes(self, n: int) -> None:
-        """People take time: the city keeps reporting meanwhile."""
-        self.run_until(self.clock.now_ms() + n * 60_000)
-
-    def actor(self, who: str) -> str:
-        """The audit's name for a key: ``key:`` and its public id (``cio_<id>_<secret>``)."""
-        return "key:" + self.keys[who].split("_")[1]
-
-    def flood_alerts(self) -> list[dict[str, Any]]:
-        got = self.client.get(
-            "/api/v1/alerts", params={"limit": "100"}, headers=self.as_("operator")
-        )
-        assert got.status_code == 200, got.text
-        items: list[dict[str, Any]] = got.json()["items"]
-        return [a for a in items if a.get("refRule") == FLOOD_RULE]
 
 
 @pytest.fixture
 def story(database_url: str, tmp_path: Path) -> Iterator[Story]:
-    clock = FakeClock(local_ms("2026-08-20 16:50"))
-    settings = Settings(
-        database_url=database_url,
-        admin_key=ADMIN_KEY,
-        environment="test",
-        media_dir=str(tmp_path / "media"),
-        aqi_interval_s=0,  # not this story's: the AQI job would run on the real clock
-    )
-    runtime = SteppedRuntime(DemoOptions(pack="binh-duong", seed=7))
-    app = create_app(settings, clock=clock, simulation=runtime)
-    with TestClient(app, headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as client:
-        city: City = app.state.city
-        s = Story(client, city, clock, runtime, {})
-        s.call(_wait_for(runtime))
-        s.key("operator", "operator")
+    with open_story(database_url, tmp_path, "2026-08-20 16:50", ADMIN_KEY) as s:
         yield s
-
-
-def _wait_for(runtime: SteppedRuntime) -> Any:
-    async def ready() -> None:
-        assert runtime._task is not None
-        await runtime._task  # from_hub read the pack's sensors
-
-    return ready
 
 
 def _by_key(activities: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -158,7 +56,7 @@ def test_heavy_rain_to_a_closed_incident_with_its_audit_trail(story: Story) -> N
     story.run_until(local_ms("2026-08-20 17:40"))
 
     # 2. A flood alert per low-lying station, de-duplicated, active, from the engine.
-    floods = story.flood_alerts()
+    floods = story.alerts_of(FLOOD_RULE)
     assert sorted(a["alertSource"] for a in floods) == sorted(low)
     assert all(a["status"] == "active" and a["severity"] == "high" for a in floods)
     # the text names the station's own alert level (a threshold read from the entity)
@@ -230,7 +128,7 @@ def test_heavy_rain_to_a_closed_incident_with_its_audit_trail(story: Story) -> N
     # 6. The water falls (the run ends at 19:10): the stations' alerts clear by themselves.
     assert run["end"] == iso_ms(local_ms("2026-08-20 19:10"))
     story.run_until(local_ms("2026-08-20 19:30"))
-    cleared = story.flood_alerts()
+    cleared = story.alerts_of(FLOOD_RULE)
     assert {a["status"] for a in cleared} == {"cleared"} and len(cleared) == len(low)
 
     # 7. The agency reports back, resolves with a note and a photo; the operator closes.
