@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from babel.numbers import format_decimal
 
 from cityioc.alerts.models import AlertContent
@@ -33,31 +38,66 @@ class _Facts(dict[str, Any]):
 
 
 LOCALES = {"vi": "vi_VN", "en": "en_GB"}
+# Date-times as the UI writes them (docs/ui.md): 25/11/2026 17:05, 25 Nov 2026 17:05.
+DATETIME_PATTERNS = {"vi": "dd/MM/y HH:mm", "en": "d MMM y HH:mm"}
+# A fact that is an ISO 8601 date-time with its zone (``lastSeen``: 2026-03-10T00:39:27.000Z).
+ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})")
 
 
-def fill(template: str, facts: Mapping[str, Any], language: str = "en") -> str:
+@dataclass(slots=True)
+class _LocalTime:
+    zone: ZoneInfo
+
+
+LOCAL_TIME = _LocalTime(ZoneInfo("UTC"))  # until the app sets the city's
+
+
+def set_local_timezone(name: str) -> None:
+    """The city's time zone (an IANA name), in which alert texts write date-times; set at start."""
+    LOCAL_TIME.zone = ZoneInfo(name)
+
+
+def fill(
+    template: str, facts: Mapping[str, Any], language: str = "en", zone: ZoneInfo | None = None
+) -> str:
     """``template`` with its ``{placeholders}`` filled; numbers written as the language writes
-    them (``1,55 m`` in Vietnamese, ``1.55 m`` in English)."""
+    them (``1,55 m`` in Vietnamese, ``1.55 m`` in English), date-times in the city's local time
+    (``zone``, else the one set by :func:`set_local_timezone`)."""
     locale = LOCALES.get(language, "en_GB")
-    shown = {k: _number(v, locale) for k, v in facts.items()}
+    pattern = DATETIME_PATTERNS.get(language, DATETIME_PATTERNS["en"])
+    tz = zone or LOCAL_TIME.zone
+    shown = {k: _shown(v, locale, pattern, tz) for k, v in facts.items()}
     try:
         return string.Formatter().vformat(template, (), _Facts(shown))
     except (ValueError, IndexError, KeyError, AttributeError):
         return template  # a malformed placeholder: the text as written is better than nothing
 
 
-def _number(value: Any, locale: str) -> Any:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+def _shown(value: Any, locale: str, pattern: str, zone: ZoneInfo) -> Any:
+    if isinstance(value, bool):
         return value
-    return format_decimal(value, locale=locale)
+    if isinstance(value, int | float):
+        return format_decimal(value, locale=locale)
+    if isinstance(value, dict) and value.get("@type") == "DateTime":  # an NGSI-LD DateTime
+        value = value.get("@value")
+    if isinstance(value, str) and ISO_DATETIME.fullmatch(value):
+        try:
+            when = datetime.fromisoformat(value)
+        except ValueError:  # e.g. month 13: shown as written
+            return value
+        return format_datetime(when, pattern, tzinfo=zone, locale=locale)
+    return value
 
 
-def fill_text(text: Text, facts: Mapping[str, Any]) -> dict[str, str]:
-    return {"vi": fill(text.vi, facts, "vi"), "en": fill(text.en, facts, "en")}
+def fill_text(text: Text, facts: Mapping[str, Any], zone: ZoneInfo | None = None) -> dict[str, str]:
+    return {"vi": fill(text.vi, facts, "vi", zone), "en": fill(text.en, facts, "en", zone)}
 
 
-def content_of(signal: Signal, source: StoredEntity | None) -> AlertContent:
-    """The alert content for a signal; ``source`` is the source entity when the signal has none."""
+def content_of(
+    signal: Signal, source: StoredEntity | None, zone: ZoneInfo | None = None
+) -> AlertContent:
+    """The alert content for a signal; ``source`` is the source entity when the signal has none;
+    date-times in its texts are written in ``zone`` (default: the city's, see above)."""
     rule = signal.rule
     template = rule.rule.alert
     entity = signal.entity or source
@@ -84,8 +124,8 @@ def content_of(signal: Signal, source: StoredEntity | None) -> AlertContent:
         cap_severity=cap_severity,
         cap_urgency=template.cap.urgency,
         cap_certainty=template.cap.certainty,
-        title=fill_text(template.title, facts),
-        description=fill_text(template.description, facts) if template.description else None,
+        title=fill_text(template.title, facts, zone),
+        description=fill_text(template.description, facts, zone) if template.description else None,
         location=location if isinstance(location, dict) else None,
         area_served=area if isinstance(area, str) and area else None,
         rule=rule.urn,

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 
 from cityioc.alerts.content import content_of
 from cityioc.alerts.engine_state import EngineMemory
@@ -24,11 +26,12 @@ from cityioc.alerts.names import ALERT, ALERT_RULE, RULE_PREFIX, N
 from cityioc.alerts.rule_store import RuleStore
 from cityioc.alerts.rulebook import RuleBook
 from cityioc.alerts.rules.compiled import CompiledRule, Signal
+from cityioc.alerts.rules.conditions import current_value, observed_at
 from cityioc.alerts.rules.machine import State
 from cityioc.alerts.rules.model import MissingRule
 from cityioc.alerts.service import Alerts
 from cityioc.bus.events import ChangeEvent
-from cityioc.core.clock import Clock
+from cityioc.core.clock import Clock, parse_datetime_ms
 from cityioc.hub.models import StoredEntity
 from cityioc.store.port import EntityQuery
 
@@ -38,6 +41,7 @@ MAX_PENDING = 500_000  # distinct entities waiting; beyond this, changes are dro
 YIELD_EVERY = 500  # entities evaluated between two turns of the event loop
 SCAN_PAGE = 500
 CONCURRENT_WRITES = 32  # alert writes in flight at once (they meet in the store's group commits)
+MAX_WRITING = 10_000  # alerts with writes queued; beyond this, evaluation waits for the database
 
 
 @dataclass(slots=True)
@@ -79,6 +83,12 @@ class _Context:
         self.touch(signal.source)
         self.engine._signals.append(signal)
 
+    def previous(self, attr: str) -> tuple[int, float] | None:
+        return self.engine._previous.get(attr)
+
+    def changed(self) -> set[str] | None:
+        return self.engine._changed
+
 
 class Engine:
     def __init__(
@@ -106,6 +116,9 @@ class Engine:
         self._reload: set[str] = set()
         self._known: set[str] = set()
         self._signals: list[Signal] = []
+        # The entity being evaluated: its readings before this change, per rate attribute
+        self._previous: dict[str, tuple[int, float] | None] = {}
+        self._changed: set[str] | None = None
         # (tenant, entity id) → the screened rules pending or firing for it (rule_index.py)
         self._active: dict[tuple[str, str], set[str]] = {}
         self._repeats: dict[tuple[str, str, str], Repeats] = {}
@@ -115,6 +128,10 @@ class Engine:
         self._lock = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
         self._persisted_at = 0
+        # Alert writes in flight, the last one per (tenant, rule, source): the steps of one alert
+        # are written in order, different alerts side by side and while evaluation goes on.
+        self._writing: dict[tuple[str, str, str], asyncio.Task[None]] = {}
+        self._gate = asyncio.Semaphore(CONCURRENT_WRITES)
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -135,6 +152,7 @@ class Engine:
         self._tasks = []
         async with self._lock:
             await self._flush_repeats(force=True)
+            await self._drain_writes()
             await self._persist()
 
     # --- intake (the bus handler: never blocks) -----------------------------------------------
@@ -182,12 +200,16 @@ class Engine:
 
     async def idle(self) -> None:
         """Wait until everything handed over so far is evaluated and its alerts written."""
-        while self._pending or self._reload or self.adopter.waiting or not self._idle.is_set():
-            if self._tasks:
-                await self._idle.wait()
-                await asyncio.sleep(0)
-            else:
-                await self.process()
+        while True:
+            while self._pending or self._reload or self.adopter.waiting or not self._idle.is_set():
+                if self._tasks:
+                    await self._idle.wait()
+                    await asyncio.sleep(0)
+                else:
+                    await self.process()
+            if not self._writing:
+                return
+            await self._drain_writes()
 
     # --- the worker --------------------------------------------------------------------------
 
@@ -245,8 +267,13 @@ class Engine:
         key = (tenant, entity.id)
         active = self._active.get(key)
         screened = self.book.screened(tenant)
-        for rule in self.book.candidates(tenant, entity, active):
-            if not rule.moved_by(changed) or not rule.in_scope(entity):
+        rates = self._rates(tenant, entity, changed, now)
+        self._changed = changed
+        for rule in self.book.candidates(tenant, entity, active, rates):
+            if not rule.moved_by(changed):
+                continue
+            # The index chose it by type: only an area or id scope is left to check.
+            if (rule.areas or rule.ids) and not rule.in_scope(entity):
                 continue
             context = contexts.get((tenant, rule.id))
             if context is None:
@@ -260,6 +287,37 @@ class Engine:
                     active.discard(rule.id)
         if active is not None and not active:
             self._active.pop(key, None)
+
+    def _rates(
+        self, tenant: str, entity: StoredEntity, changed: set[str] | None, now: int
+    ) -> dict[str, float] | None:
+        """Keep the last reading of each series rate rules watch, and return this change's rate
+        per millisecond of each (the screen of rate rules; ``_previous`` is what they see)."""
+        self._previous.clear()
+        attrs = self.book.rate_attrs(tenant, entity.types)
+        if not attrs:
+            return None
+        memory = self.memory.of(tenant)
+        rates: dict[str, float] = {}
+        for attr in attrs:
+            if changed is not None and attr not in changed:
+                continue
+            value = current_value(entity.doc, attr)
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                continue
+            at = observed_at(entity.doc, attr)
+            try:
+                t = parse_datetime_ms(at) if at is not None else entity.modified_at or now
+            except ValueError:
+                t = entity.modified_at or now
+            last = memory.lasts.get((attr, entity.id))
+            if last is not None and t < last[0]:
+                continue  # older than what was seen: out of order, ignored
+            memory.set_last(attr, entity.id, [t, value])
+            self._previous[attr] = (last[0], last[1]) if last is not None else None
+            if last is not None and t > last[0]:
+                rates[attr] = (value - last[1]) / (t - last[0])
+        return rates
 
     def _restore_active(self, tenant: str) -> None:
         """The screened rules pending or firing per entity, from the memory (after a load)."""
@@ -287,6 +345,7 @@ class Engine:
             if now - self._persisted_at >= self.persist_ms:
                 self._persisted_at = now
                 collected = self.memory.collect(self._versions())
+        await self._drain_writes()  # what this tick raised or cleared is written when it returns
         if collected:
             await self.memory.write(collected, now)
 
@@ -317,6 +376,8 @@ class Engine:
         """Missing-data rules must know the silent entities too: read the scope once."""
         offset = 0
         context = self._context(rule)
+        self._changed = None  # a read, not a change: every attribute counts
+        self._previous.clear()
         now = self.clock.now_ms()
         while True:
             query = EntityQuery(types=tuple(rule.types), limit=SCAN_PAGE, offset=offset)
@@ -361,27 +422,46 @@ class Engine:
         self._signals.clear()
 
     async def _apply_all(self, signals: list[Signal]) -> None:
-        """Each (rule, source)'s signals in order, different ones side by side: their writes
-        share commits instead of each waiting for the one before (the alert latency)."""
+        """Queue the writes of these signals: each (rule, source)'s in order after what is
+        already queued for it; wait only when too many are in flight."""
         chains: dict[tuple[str, str, str], list[Signal]] = {}
         for signal in signals:
             chains.setdefault((signal.rule.tenant, signal.rule.id, signal.source), []).append(
                 signal
             )
-        gate = asyncio.Semaphore(CONCURRENT_WRITES)
+        for key, chain in chains.items():
+            self._write_in_order(key, partial(self._apply_chain, chain))
+        while len(self._writing) > MAX_WRITING:  # back-pressure: the database is behind
+            await asyncio.wait(list(self._writing.values()), return_when=asyncio.FIRST_COMPLETED)
 
-        async def run(chain: list[Signal]) -> None:
-            async with gate:
-                for signal in chain:
-                    await self._apply(signal)
+    async def _apply_chain(self, chain: list[Signal]) -> None:
+        for signal in chain:
+            await self._apply(signal)
 
-        if len(chains) == 1:
-            await run(signals)
-            return
-        results = await asyncio.gather(*(run(c) for c in chains.values()), return_exceptions=True)
-        for result in results:  # one failure must not hide the others' alerts: raise after all
-            if isinstance(result, BaseException):
-                raise result
+    def _write_in_order(
+        self, key: tuple[str, str, str], work: Callable[[], Awaitable[None]]
+    ) -> None:
+        before = self._writing.get(key)
+
+        async def run() -> None:
+            if before is not None:
+                await asyncio.wait([before])  # its failure is logged by itself
+            async with self._gate:
+                await work()
+
+        task = asyncio.create_task(run())
+        self._writing[key] = task
+        task.add_done_callback(partial(self._written, key))
+
+    def _written(self, key: tuple[str, str, str], task: asyncio.Task[None]) -> None:
+        if self._writing.get(key) is task:
+            del self._writing[key]
+        if not task.cancelled() and (err := task.exception()) is not None:
+            log.error("writing an alert failed", exc_info=err)
+
+    async def _drain_writes(self) -> None:
+        while self._writing:
+            await asyncio.wait(list(self._writing.values()))
 
     async def _apply(self, signal: Signal) -> None:
         rule = signal.rule
@@ -421,16 +501,8 @@ class Engine:
             if (force or ripe) and waiting.signal is not None:
                 del self._repeats[key]
                 due.append((key, waiting))
-        gate = asyncio.Semaphore(CONCURRENT_WRITES)
-
-        async def run(key: tuple[str, str, str], waiting: Repeats) -> None:
-            async with gate:
-                await self._write_repeats(key, waiting)
-
-        results = await asyncio.gather(*(run(k, w) for k, w in due), return_exceptions=True)
-        for result in results:
-            if isinstance(result, BaseException):
-                raise result
+        for key, waiting in due:
+            self._write_in_order(key, partial(self._write_repeats, key, waiting))
 
     async def _write_repeats(self, key: tuple[str, str, str], waiting: Repeats) -> None:
         tenant, rule_id, source = key

@@ -2,7 +2,8 @@
 
 Per (tenant, rule, source): the evaluator's state (``s|<rule>|<source>`` → {"v": rule version,
 "s": state}) and the last alert raised (``a|<rule>|<source>`` → [alert id, active]). State of an
-older version of a rule is dropped on load.
+older version of a rule is dropped on load. Per series that rate rules watch, the last reading
+(``l|<attribute>|<entity>`` → [time, value]), shared by those rules.
 
 Persisting looks only at what the engine touched since the last time (``touch``; a rule changed or
 removed counts as all of its sources), writes what differs from what was written (compared as
@@ -27,13 +28,14 @@ MODULE = "alerts"
 TENANTS = "alerts-tenants"  # the tenants the engine has seen: one key per tenant
 WRITE_CHUNK = 2_000  # rows per write: a big persist must not hold the database writer long
 
-Touched = set[tuple[str, str, str]]  # (kind "s" or "a", rule id, source)
+Touched = set[tuple[str, str, str]]  # (kind "s"/"a", rule id, source) or ("l", attribute, entity)
 
 
 @dataclass(slots=True)
 class TenantMemory:
     states: dict[str, dict[str, State]] = field(default_factory=dict)  # rule id → source → state
     alerts: dict[tuple[str, str], list[Any]] = field(default_factory=dict)  # → [id, active]
+    lasts: dict[tuple[str, str], list[Any]] = field(default_factory=dict)  # (attr, entity) →
     touched: Touched = field(default_factory=set)  # changed since the last collect
     rules_touched: set[str] = field(default_factory=set)  # rules dropped or changed: every key
 
@@ -42,6 +44,10 @@ class TenantMemory:
 
     def touch(self, rule_id: str, source: str) -> None:
         self.touched.add(("s", rule_id, source))
+
+    def set_last(self, attr: str, entity: str, reading: list[Any]) -> None:
+        self.lasts[(attr, entity)] = reading
+        self.touched.add(("l", attr, entity))
 
     def set_alert(self, rule_id: str, source: str, ref: list[Any]) -> None:
         self.alerts[(rule_id, source)] = ref
@@ -65,7 +71,10 @@ class EngineMemory:
         self._written: dict[str, dict[str, bytes]] = {}
 
     def of(self, tenant: str) -> TenantMemory:
-        return self.tenants.setdefault(tenant, TenantMemory())
+        found = self.tenants.get(tenant)
+        if found is None:
+            found = self.tenants[tenant] = TenantMemory()
+        return found
 
     async def known_tenants(self) -> list[str]:
         items = await self.store.module_state.state_list(TENANTS)
@@ -87,8 +96,10 @@ class EngineMemory:
                 memory.rule_states(rule_id)[source] = item.value["s"]
             elif kind == "a" and rule_id in versions:
                 memory.alerts[(rule_id, source)] = list(item.value)
+            elif kind == "l":
+                memory.lasts[(rule_id, source)] = list(item.value)
         # What was not taken back (older versions, removed rules) is deleted at the next persist.
-        memory.rules_touched = {k.split("|", 2)[1] for k in written}
+        memory.rules_touched = {k.split("|", 2)[1] for k in written if not k.startswith("l|")}
         self.tenants[tenant] = memory
 
     def forget_rules(self, tenant: str, keep: Iterable[CompiledRule]) -> None:
@@ -174,6 +185,8 @@ def _current(
     """The value to keep under a key now, or None when nothing is to be kept."""
     if kind == "a":
         return memory.alerts.get((rule_id, source))
+    if kind == "l":
+        return memory.lasts.get((rule_id, source))
     version = versions.get(rule_id)
     state = memory.states.get(rule_id, {}).get(source)
     if version is None or state is None:
@@ -186,7 +199,7 @@ def _keys_of_rules(memory: TenantMemory, written: dict[str, bytes], rules: set[s
     keys: Touched = set()
     for key in written:
         kind, rule_id, source = key.split("|", 2)
-        if rule_id in rules:
+        if kind != "l" and rule_id in rules:
             keys.add((kind, rule_id, source))
     for rule_id in rules:
         keys.update(("s", rule_id, source) for source in memory.states.get(rule_id, {}))

@@ -10,12 +10,14 @@ from dataclasses import dataclass, field
 from cityioc.alerts.aqi_job import AqiJob
 from cityioc.alerts.cap_feed import CapFeed
 from cityioc.alerts.cap_intake import CapIntake
+from cityioc.alerts.content import set_local_timezone
 from cityioc.alerts.engine import Engine
 from cityioc.alerts.rule_store import RuleStore
 from cityioc.alerts.service import Alerts
 from cityioc.core.clock import Clock
 from cityioc.core.settings import Settings
 from cityioc.hub.service import Hub
+from cityioc.incidents.setup import city_timezone
 
 log = logging.getLogger(__name__)
 EXPIRE_EVERY_S = 60.0  # CAP alerts past their `expires` are cleared this often
@@ -34,6 +36,8 @@ class AlertsModule:
 
     @classmethod
     def build(cls, hub: Hub, clock: Clock, settings: Settings) -> AlertsModule:
+        # Times in alert texts are the city's, as the UI shows them (the pack's time zone).
+        set_local_timezone(city_timezone(settings) if settings.city_pack else settings.aqi_timezone)
         alerts = Alerts(hub, clock)
         rules = RuleStore(hub, clock)
         engine = Engine(alerts, rules, clock)

@@ -49,7 +49,7 @@ def check_rules(ctx: ParseContext, rules: list[RuleBase]) -> None:
 
 async def load_rules(ctx: LoadContext, rules: list[RuleBase]) -> SyncCounts:
     sync = await RuleStore(ctx.hub, ctx.hub.clock).sync(ctx.tenant, rules, ctx.actor)
-    return SyncCounts(sync.created, sync.updated, sync.unchanged + sync.kept)
+    return SyncCounts(sync.created, sync.updated, sync.unchanged, sync.kept)
 
 
 register_section(

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from cityioc.alerts.rules.compiled import AREA_SERVED, CompiledRule
 from cityioc.alerts.rules.conditions import current_value, expand
-from cityioc.alerts.rules.model import AttrRef, Condition, ThresholdRule
+from cityioc.alerts.rules.model import AttrRef, Condition, RateRule, ThresholdRule
 from cityioc.core.text import fold
 from cityioc.hub.models import StoredEntity
 
@@ -50,22 +50,24 @@ class Thresholds:
     def holding(self, value: float, out: list[CompiledRule]) -> None:
         """Append the rules whose condition holds for ``value``."""
         above, below = self.above, self.below
-        first = bisect.bisect_left(above, value)  # above[:first] < value: all hold
-        out.extend(rule for _, rule in self.above_rules[:first])
-        i = first
-        while i < len(above) and above[i] == value:  # equal: ">=" holds, ">" does not
-            strict, rule = self.above_rules[i]
-            if not strict:
-                out.append(rule)
-            i += 1
-        last = bisect.bisect_right(below, value)  # below[last:] > value: all hold
-        out.extend(rule for _, rule in self.below_rules[last:])
-        i = last - 1
-        while i >= 0 and below[i] == value:  # equal: "<=" holds, "<" does not
-            strict, rule = self.below_rules[i]
-            if not strict:
-                out.append(rule)
-            i -= 1
+        if above and value >= above[0]:  # most values hold no threshold: skip the bisections
+            first = bisect.bisect_left(above, value)  # above[:first] < value: all hold
+            out.extend(rule for _, rule in self.above_rules[:first])
+            i = first
+            while i < len(above) and above[i] == value:  # equal: ">=" holds, ">" does not
+                strict, rule = self.above_rules[i]
+                if not strict:
+                    out.append(rule)
+                i += 1
+        if below and value <= below[-1]:
+            last = bisect.bisect_right(below, value)  # below[last:] > value: all hold
+            out.extend(rule for _, rule in self.below_rules[last:])
+            i = last - 1
+            while i >= 0 and below[i] == value:  # equal: "<=" holds, "<" does not
+                strict, rule = self.below_rules[i]
+                if not strict:
+                    out.append(rule)
+                i -= 1
 
 
 Leaf = tuple[str, str, float]  # (expanded attribute, op, numeric threshold)
@@ -107,6 +109,8 @@ class TypeIndex:
     always: list[CompiledRule] = field(default_factory=list)  # met by every change
     by_area: dict[str, list[CompiledRule]] = field(default_factory=dict)  # folded area →
     screens: dict[str, Thresholds] = field(default_factory=dict)  # expanded attribute →
+    # Rate rules per expanded attribute, screened by their threshold per millisecond
+    rates: dict[str, Thresholds] = field(default_factory=dict)
     screened: dict[str, CompiledRule] = field(default_factory=dict)  # rule id →
 
     @classmethod
@@ -114,6 +118,12 @@ class TypeIndex:
         index = cls()
         by_area: dict[str, list[CompiledRule]] = defaultdict(list)
         for rule in rules:
+            r = rule.rule
+            if isinstance(r, RateRule):
+                thresholds = index.rates.setdefault(expand(r.attribute), Thresholds())
+                thresholds.add(r.op, r.value / r.per, rule)
+                index.screened[rule.id] = rule
+                continue
             found = screenable(rule)
             if found is not None:
                 for attr, op, value in found:
@@ -128,9 +138,14 @@ class TypeIndex:
         return index
 
     def candidates(
-        self, entity: StoredEntity, active: set[str] | None, out: list[CompiledRule]
+        self,
+        entity: StoredEntity,
+        active: set[str] | None,
+        out: list[CompiledRule],
+        rates: dict[str, float] | None = None,
     ) -> None:
-        """Append the rules this change must meet (``in_scope`` still decides for each)."""
+        """Append the rules this change must meet (``in_scope`` still decides for each).
+        ``rates``: the change's rate per millisecond of each attribute that has one."""
         out.extend(self.always)
         if self.by_area:
             area = current_value(entity.doc, AREA_SERVED)
@@ -141,6 +156,10 @@ class TypeIndex:
             value = current_value(entity.doc, attr)
             if isinstance(value, int | float) and not isinstance(value, bool):
                 thresholds.holding(value, out)
+        for attr, rate in (rates or {}).items():
+            found = self.rates.get(attr)
+            if found is not None:
+                found.holding(rate, out)
         if active or len(out) - start > 1:  # an ``any`` may hold twice; active ones once
             chosen = {r.id: r for r in out[start:]}
             for rid in active or ():

@@ -24,6 +24,7 @@ class TenantRules:
     combinations: list[CompiledRule] = field(default_factory=list)
     index: dict[str, TypeIndex] = field(default_factory=dict)  # by type
     screened: set[str] = field(default_factory=set)  # rule ids the index screens
+    rate_attrs: dict[str, tuple[str, ...]] = field(default_factory=dict)  # type → attributes
 
 
 class RuleBook:
@@ -51,6 +52,7 @@ class RuleBook:
         out.by_type = dict(by_type)
         out.index = {etype: TypeIndex.of(rules) for etype, rules in out.by_type.items()}
         out.screened = {rid for index in out.index.values() for rid in index.screened}
+        out.rate_attrs = {t: tuple(i.rates) for t, i in out.index.items() if i.rates}
         self._tenants[tenant] = out
         return list(out.rules.values())
 
@@ -79,10 +81,15 @@ class RuleBook:
         return list(seen.values())
 
     def candidates(
-        self, tenant: str, entity: StoredEntity, active: set[str] | None
+        self,
+        tenant: str,
+        entity: StoredEntity,
+        active: set[str] | None,
+        rates: dict[str, float] | None = None,
     ) -> list[CompiledRule]:
         """The rules a change of ``entity`` must meet: ``watching`` less the screened rules
-        whose condition does not hold, unless ``active`` (pending or firing for it) names them."""
+        whose condition (or rate, from ``rates``) does not hold, unless ``active`` (pending or
+        firing for it) names them."""
         found = self._tenants.get(tenant)
         if found is None:
             return []
@@ -90,10 +97,19 @@ class RuleBook:
         for etype in entity.types:
             index = found.index.get(etype)
             if index is not None:
-                index.candidates(entity, active, out)
+                index.candidates(entity, active, out, rates)
         if len(entity.types) > 1:
             out = list({rule.id: rule for rule in out}.values())
         return out
+
+    def rate_attrs(self, tenant: str, types: list[str]) -> tuple[str, ...]:
+        """The attributes with rate rules among these (expanded) types."""
+        found = self._tenants.get(tenant)
+        if found is None or not found.rate_attrs:
+            return ()
+        if len(types) == 1:
+            return found.rate_attrs.get(types[0], ())
+        return tuple(dict.fromkeys(a for t in types for a in found.rate_attrs.get(t, ())))
 
     def screened(self, tenant: str) -> set[str]:
         found = self._tenants.get(tenant)

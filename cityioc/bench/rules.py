@@ -198,6 +198,7 @@ async def _evaluate(url: str, w: Workload, bare: Measured) -> Measured:
         for event in bare.changes:
             engine.handle(event)
             await engine.process()
+        await engine.idle()  # the alerts it raised are written
         seconds = time.perf_counter() - started
         measured = Measured(bare.readings, seconds, engine.evaluated)
         measured.alerts = len(engine.memory.of("bench").alerts)

@@ -108,22 +108,23 @@ def group_of(entity: StoredEntity, by: str) -> str | None:
 
 
 class Rate(NoSignals):
-    """The change between two readings, per ``per``, compared with ``value``."""
+    """The change between two readings, per ``per``, compared with ``value``. The reading before
+    is the engine's (one per series, shared by the rules of the attribute), so that a rule is
+    evaluated only when its rate may hold or while it is pending or firing (rule_index.py)."""
 
     def __init__(self, rule: RateRule) -> None:
         self.rule, self.attr = rule, expand(rule.attribute)
 
     def on_entity(self, ctx: RuleContext, entity: StoredEntity, now: int) -> None:
         value = current_value(entity.doc, self.attr)
-        if not isinstance(value, int | float) or isinstance(value, bool):
+        last = ctx.previous(self.attr)
+        if last is None or not isinstance(value, int | float) or isinstance(value, bool):
             return
         t = ctx.rule.reading_time(entity, now)
+        if t <= last[0]:
+            return
         st = ctx.state(entity.id)
         if machine.is_stale(st, t):
-            return
-        last = st.get("last")
-        st["last"] = [t, value]
-        if not last or t <= last[0]:
             return
         rate = (value - last[1]) / (t - last[0]) * self.rule.per
         trigger = compare(rate, self.rule.op, self.rule.value)

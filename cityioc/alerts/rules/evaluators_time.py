@@ -19,12 +19,18 @@ LOCATION = expand("location")
 FLEET = "*fleet"  # the state key of a fleet rule's own phase
 
 
-def last_observed(entity: StoredEntity, attrs: tuple[str, ...]) -> int:
-    """The latest observedAt among ``attrs`` (all attributes when empty), else the write time."""
+def last_observed(
+    entity: StoredEntity, attrs: tuple[str, ...], changed: set[str] | None = None
+) -> int:
+    """The latest observedAt among ``attrs`` (all attributes when empty), else the write time.
+    With ``changed`` known, only those attributes are looked at: the others were seen before."""
     latest: str | None = None
-    for name, attr in entity.doc.items():
+    doc = entity.doc
+    names = doc if changed is None else [n for n in changed if n in doc]
+    for name in names:
         if attrs and name not in attrs:
             continue
+        attr = doc[name]
         for inst in instances(attr):
             at = inst.get("observedAt")
             if isinstance(at, str) and (latest is None or at > latest):
@@ -45,7 +51,7 @@ class Missing:
         self.attrs = tuple(expand(a) for a in rule.attributes)
 
     def on_entity(self, ctx: RuleContext, entity: StoredEntity, now: int) -> None:
-        seen = last_observed(entity, self.attrs)
+        seen = last_observed(entity, self.attrs, ctx.changed())
         st = ctx.state(entity.id)
         if seen <= st.get("s", -math.inf):
             return  # nothing newer: e.g. the start-up scan, or a write of other attributes
