@@ -117,7 +117,11 @@ class RuleBook:
 
     def watches(self, tenant: str, types: list[str]) -> bool:
         found = self._tenants.get(tenant)
-        return found is not None and any(t in found.by_type for t in types)
+        if found is None:
+            return False
+        if len(types) == 1:  # the common case, on every change: no generator
+            return types[0] in found.by_type
+        return any(t in found.by_type for t in types)
 
     def combinations(self, tenant: str) -> list[CompiledRule]:
         found = self._tenants.get(tenant)

@@ -76,8 +76,10 @@ class NatsBus:
     async def start(self, wait_s: float = 5.0) -> None:
         """Connect (in the background if NATS is not there yet) and start both directions."""
         self._tasks = [asyncio.create_task(self._connect()), asyncio.create_task(self._send())]
+        # not wait_for: on 3.11 it can swallow a cancellation (see subscriptions/notifier)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._ready.wait(), wait_s)
+            async with asyncio.timeout(wait_s):
+                await self._ready.wait()
 
     async def stop(self) -> None:
         self._stopping = True

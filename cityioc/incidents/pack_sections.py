@@ -66,7 +66,8 @@ def check_sla(ctx: ParseContext, policies: list[SlaPolicy]) -> None:
 
 
 async def load_sops(ctx: LoadContext, templates: list[SopTemplate]) -> SyncCounts:
-    return await ctx.writer.sync([Desired(sop_body(t), f"{SOPS}:{t.line}") for t in templates])
+    desired = [Desired(sop_body(t), f"{SOPS}:{t.line}") for t in templates]
+    return await ctx.writer.sync(desired, keep_edited=True)  # the admin API edits procedures
 
 
 async def load_sla(ctx: LoadContext, policies: list[SlaPolicy]) -> SyncCounts:

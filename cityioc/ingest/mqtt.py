@@ -157,8 +157,10 @@ class MqttConsumer:
             if self._stopping:
                 return
             if len(self._pending) < self.config.batch_max and self.config.batch_wait_s > 0:
+                # not wait_for: on 3.11 it can swallow a cancellation (see subscriptions/notifier)
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._full.wait(), self.config.batch_wait_s)
+                    async with asyncio.timeout(self.config.batch_wait_s):
+                        await self._full.wait()
             batch = self._pending[: self.config.batch_max]
             del self._pending[: self.config.batch_max]
             if len(self._pending) < self.config.batch_max:

@@ -78,8 +78,10 @@ async def run_worker(settings: Settings, role: str) -> None:
         await consumer.start()
         log.info("MQTT worker %s consuming %s as %s", role, config.endpoint, config.client_id)
         while not stop.is_set():
+            # not wait_for: on 3.11 it can swallow a cancellation (see subscriptions/notifier)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), SUBSCRIPTIONS_REFRESH_S)
+                async with asyncio.timeout(SUBSCRIPTIONS_REFRESH_S):
+                    await stop.wait()
             if not stop.is_set():
                 await _refresh(subscriptions)
     finally:

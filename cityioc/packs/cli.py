@@ -101,13 +101,14 @@ def _print_report(report: LoadReport, tenant: str) -> None:
     typer.echo(
         f"Đã nạp / loaded {report.pack} {report.version} (tenant {tenant}, actor {report.actor})"
     )
-    typer.echo(f"  {'':<11} {'tạo mới':>8} {'cập nhật':>9} {'giữ nguyên':>11}")
-    typer.echo(f"  {'section':<11} {'created':>8} {'updated':>9} {'unchanged':>11}")
+    # kept: edited since by an admin (someone other than this load's actor), left as they are
+    typer.echo(f"  {'':<11} {'tạo mới':>8} {'cập nhật':>9} {'giữ nguyên':>11} {'giữ bản sửa':>12}")
+    typer.echo(f"  {'section':<11} {'created':>8} {'updated':>9} {'unchanged':>11} {'kept':>12}")
     for name, section in report.sections.items():
         if section.status in STATUS:
             typer.echo(f"  {name:<11} {STATUS[section.status]}")
             continue
         c = section.counts
-        typer.echo(f"  {name:<11} {c.created:>8} {c.updated:>9} {c.unchanged:>11}")
+        typer.echo(f"  {name:<11} {c.created:>8} {c.updated:>9} {c.unchanged:>11} {c.kept:>12}")
     t = report.totals
-    typer.echo(f"  {'tổng / all':<11} {t.created:>8} {t.updated:>9} {t.unchanged:>11}")
+    typer.echo(f"  {'tổng / all':<11} {t.created:>8} {t.updated:>9} {t.unchanged:>11} {t.kept:>12}")

@@ -30,7 +30,8 @@ async def _load_areas(ctx: LoadContext, index: AreaIndex) -> SyncCounts:
 
 async def _load_agencies(ctx: LoadContext, agencies: list[Any]) -> SyncCounts:
     provider = ctx.pack.manifest.data_provider
-    return await ctx.writer.sync([ent.agency_entity(a, provider, AGENCIES) for a in agencies])
+    desired = [ent.agency_entity(a, provider, AGENCIES) for a in agencies]
+    return await ctx.writer.sync(desired, keep_edited=True)  # the admin API edits agencies
 
 
 async def _load_categories(ctx: LoadContext, categories: list[Any]) -> SyncCounts:

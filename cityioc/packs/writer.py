@@ -6,10 +6,15 @@ attributes overwritten, others kept), so a second load of the same pack writes n
 history samples, no new ``modifiedAt``. Attributes the pack does not define (live readings) are
 never touched, and ``initial`` ones (a lamp's ``status``) are written only when absent. A load
 never deletes: entities or attributes dropped from a pack stay until deleted explicitly.
+
+Sections whose entities an admin may edit at run time (agencies, procedures) sync with
+``keep_edited``: an entity last written by anyone but this load's actor is left as it is and
+counted as ``kept``, so a reload never undoes an admin's edit (as alert rules are kept).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -23,7 +28,9 @@ from cityioc.packs.problems import PackError, Problem
 if TYPE_CHECKING:
     from cityioc.hub.service import Hub
 
+log = logging.getLogger(__name__)
 CHUNK = 500  # entities per read and per batch: one transaction each, bounded memory
+NAMED = 10  # kept entities named in the log, at most
 
 
 @dataclass(slots=True)
@@ -31,16 +38,18 @@ class SyncCounts:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    kept: int = 0  # differ from the pack but edited since by someone else: left as they are
 
     def __iadd__(self, other: SyncCounts) -> SyncCounts:
         self.created += other.created
         self.updated += other.updated
         self.unchanged += other.unchanged
+        self.kept += other.kept
         return self
 
     @property
     def total(self) -> int:
-        return self.created + self.updated + self.unchanged
+        return self.created + self.updated + self.unchanged + self.kept
 
 
 class EntityWriter:
@@ -50,14 +59,20 @@ class EntityWriter:
         self.actor = actor
         self.chunk = chunk
 
-    async def sync(self, desired: Sequence[Desired]) -> SyncCounts:
-        """Make the stored entities match ``desired``; returns what it created/updated/left."""
+    async def sync(self, desired: Sequence[Desired], *, keep_edited: bool = False) -> SyncCounts:
+        """Make the stored entities match ``desired``; returns what it created/updated/left.
+        With ``keep_edited``, entities someone else wrote last are not touched (``kept``)."""
         counts = SyncCounts()
+        kept: list[str] = []
         for start in range(0, len(desired), self.chunk):
-            counts += await self._sync_chunk(desired[start : start + self.chunk])
+            chunk = desired[start : start + self.chunk]
+            counts += await self._sync_chunk(chunk, kept if keep_edited else None)
+        if kept:
+            named = ", ".join(kept[:NAMED]) + (" …" if len(kept) > NAMED else "")
+            log.info("pack load kept %d entities edited since by others: %s", len(kept), named)
         return counts
 
-    async def _sync_chunk(self, desired: Sequence[Desired]) -> SyncCounts:
+    async def _sync_chunk(self, desired: Sequence[Desired], kept: list[str] | None) -> SyncCounts:
         core = core_context()
         wanted: list[tuple[Desired, ops.NewEntity, set[str]]] = []
         problems: list[Problem] = []
@@ -76,9 +91,13 @@ class EntityWriter:
         bodies: list[dict[str, Any]] = []
         origins: dict[str, str] = {}
         for item, entity, initial in wanted:
-            body = _difference(entity, current.get(entity.id), initial)
+            stored = current.get(entity.id)
+            body = _difference(entity, stored, initial)
             if body is None:
                 counts.unchanged += 1
+            elif kept is not None and stored is not None and stored.modified_by != self.actor:
+                counts.kept += 1
+                kept.append(entity.id)
             else:
                 bodies.append(body)
                 origins[entity.id] = item.origin

@@ -310,7 +310,9 @@ async def _live(
 
 async def _report(sim: Simulator, stop: asyncio.Event, every_s: float = 10.0) -> None:
     while not stop.is_set():
+        # not wait_for: on 3.11 it can swallow a cancellation (see subscriptions/notifier)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), every_s)
+            async with asyncio.timeout(every_s):
+                await stop.wait()
         s = sim.stats
         typer.echo(f"  {s.readings:,} readings, {s.errors} errors", err=True)

@@ -204,8 +204,10 @@ class Simulator:
                 self.stats.errors += 1
                 self.stats.last_error = repr(err)
                 log.warning("simulator step failed: %r", err)
+            # not wait_for: on 3.11 it can swallow a cancellation (see subscriptions/notifier)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.slice_ms / 1000)
+                async with asyncio.timeout(self.slice_ms / 1000):
+                    await stop.wait()
         return self.stats
 
 

@@ -81,8 +81,10 @@ class ChangeFeed:
                     while not sub.queue.empty():
                         sub.queue.get_nowait()
                     yield {"event": "overflow", "data": '{"resync": true}'}
+                # not wait_for: on 3.11 it can swallow a cancellation (see subscriptions/notifier)
                 try:
-                    event, data = await asyncio.wait_for(sub.queue.get(), heartbeat_s)
+                    async with asyncio.timeout(heartbeat_s):
+                        event, data = await sub.queue.get()
                 except TimeoutError:
                     yield {"event": "heartbeat", "data": "{}"}
                     continue

@@ -71,6 +71,9 @@ def test_a_silent_station_and_a_dark_segment_are_handled_and_recover(story: Stor
     name = fleet[station].name  # "Trạm khí tượng …": said once, not "Trạm Trạm …"
     assert silent["title"]["vi"].startswith(f"{name} không gửi dữ liệu từ ")
     assert silent["title"]["en"].startswith(f"{name} has sent no data since ")
+    # … since when, in Bình Dương's time as the UI writes it (not the stored UTC text)
+    assert re.search(r"từ 10/03/2026 07:3[89]$", silent["title"]["vi"]), silent["title"]
+    assert re.search(r"since 10 Mar 2026 07:3[89]$", silent["title"]["en"]), silent["title"]
 
     # 3. The station shows as offline: its public data are older than the map's threshold (the
     #    map decides "offline" from them; no API reports online/offline or uptime yet), while

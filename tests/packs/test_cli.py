@@ -34,8 +34,8 @@ def test_load_twice_reports_everything_unchanged_the_second_time(tmp_path: Path)
     assert first.exit_code == 0, first.output
     assert "actor pack:test-city" in first.output
     assert "not loaded yet (module not installed)" in first.output
-    assert first.output.strip().splitlines()[-1].split()[-3:] == ["41", "0", "0"]
+    assert first.output.strip().splitlines()[-1].split()[-4:] == ["41", "0", "0", "0"]
     second = runner.invoke(app, ["pack", "load", str(root), "--database-url", url])
     assert second.exit_code == 0, second.output
     total = second.output.strip().splitlines()[-1].split()
-    assert total[-3:] == ["0", "0", "41"]  # created, updated, unchanged
+    assert total[-4:] == ["0", "0", "41", "0"]  # created, updated, unchanged, kept
