@@ -17,7 +17,7 @@ from cityioc.alerts.service import Alerts
 from cityioc.core.clock import Clock
 from cityioc.core.settings import Settings
 from cityioc.hub.service import Hub
-from cityioc.incidents.setup import city_timezone
+from cityioc.packs.zone import city_timezone
 
 log = logging.getLogger(__name__)
 EXPIRE_EVERY_S = 60.0  # CAP alerts past their `expires` are cleared this often

@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from cityioc.core.settings import Settings
 from cityioc.hub.service import Hub
 from cityioc.incidents.escalation import SlaMonitor
@@ -17,8 +15,7 @@ from cityioc.incidents.mail import Mailer, SmtpConfig
 from cityioc.incidents.notify import Notifier
 from cityioc.incidents.photos import PhotoStore
 from cityioc.incidents.service import Incidents
-from cityioc.packs.models import Manifest
-from cityioc.packs.validate import MANIFEST, resolve
+from cityioc.packs.zone import city_timezone
 
 log = logging.getLogger(__name__)
 
@@ -52,19 +49,6 @@ def smtp_config(settings: Settings) -> SmtpConfig | None:
         password=settings.smtp_password,
         starttls=settings.smtp_starttls,
     )
-
-
-def city_timezone(settings: Settings) -> str:
-    """The time zone of the configured city pack (area validity, times in e-mails); else UTC."""
-    pack = getattr(settings, "city_pack", None)
-    if not pack:
-        return "UTC"
-    try:
-        raw = yaml.safe_load((resolve(pack) / MANIFEST).read_text(encoding="utf-8-sig"))
-        return Manifest.model_validate(raw).timezone
-    except (OSError, ValueError, yaml.YAMLError) as err:  # pydantic errors are ValueErrors
-        log.warning("incidents: cannot read the time zone of pack %r: %s", pack, err)
-        return "UTC"
 
 
 def build(hub: Hub, settings: Settings) -> IncidentsModule:
