@@ -157,7 +157,9 @@ def test_an_operator_turns_an_alert_into_an_incident_and_walks_its_procedure(
     row.click()
     detail = page.locator(f'[data-alert="{ALERT}"]')
     expect(detail).to_contain_text("camera:ham-chui-tdm")
-    expect(detail).to_contain_text("Immediate")
+    urgency = detail.locator('[data-field="capUrgency"] [data-cap]')
+    expect(urgency).to_have_text("Khẩn cấp")  # CAP in words, the standard's value as tooltip
+    expect(urgency).to_have_attribute("title", "Immediate")
     # Acknowledge and comment: the audit trail shows both.
     page.get_by_role("button", name="Xác nhận", exact=True).click()
     expect(detail.locator('[data-field="acknowledged"]')).to_contain_text("user:ui-op-lan")
@@ -334,6 +336,25 @@ def test_an_operator_opens_an_incident_by_hand_assigns_it_and_links_an_alert(
         "data-agency", "urn:ngsi-ld:Organization:ubnd-25747"
     )
     expect(page.locator(".sop-step")).to_have_count(4)  # the flood procedure, from the category
+    severity = page.locator('[data-field="capSeverity"] [data-cap]')
+    expect(severity).to_have_text("Đặc biệt nghiêm trọng")  # CAP in words, not "Extreme"
+    expect(severity).to_have_attribute("title", "Extreme")
+    expect(page.locator('[data-field="capCategory"]')).to_have_text("Khí tượng, thủy văn")
+
+    # The board filters by the category's name; the address keeps its code.
+    page.get_by_role("link", name="Sự cố", exact=True).click()
+    filters = page.get_by_role("form", name="Lọc sự cố")
+    filters.get_by_label("Loại sự cố").select_option(label="Ngập nước")
+    page.wait_for_url("**/incidents?category=ngap-nuoc")
+    expect(page.locator(f'[data-incident-id="{incident_id}"]')).to_be_visible()
+    filters.get_by_label("Loại sự cố").select_option(label="Tiếng ồn")
+    page.wait_for_url("**/incidents?category=tieng-on")
+    expect(page.locator(f'[data-incident-id="{incident_id}"]')).to_have_count(0)
+    page.goto(server.url + "/incidents?category=ngap-nuoc")  # a sent link filters the same
+    expect(filters.get_by_label("Loại sự cố")).to_have_value("ngap-nuoc")
+    expect(page.locator(f'[data-incident-id="{incident_id}"]')).to_be_visible()
+    page.locator(f'[data-incident-id="{incident_id}"]').click()
+    page.wait_for_url("**/incidents/urn*")
 
     # Hand it to the construction department, then take it ("assign to me").
     page.locator(".assign select[name=agency]").select_option("urn:ngsi-ld:Organization:sxd")

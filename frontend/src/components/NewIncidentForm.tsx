@@ -9,10 +9,11 @@ import { choices, loadChoices } from "../api/choices";
 import { ApiError } from "../api/client";
 import { createIncident, type IncidentDraft } from "../api/incidents";
 import { lang, t } from "../i18n";
+import { CAP_VALUES } from "../model/cap";
 import { formErrors } from "../model/formErrors";
 import { SEVERITIES } from "../model/looks";
 
-const URGENCIES = ["Immediate", "Expected", "Future", "Past", "Unknown"];
+const URGENCIES = CAP_VALUES.urgency;
 const FIELDS = ["title", "category", "capSeverity", "capUrgency", "area", "description"] as const;
 type Field = (typeof FIELDS)[number];
 
@@ -164,7 +165,7 @@ export function NewIncidentForm({ onCancel }: { onCancel: () => void }) {
           <select name="capUrgency" value={v.capUrgency} onChange={set("capUrgency")} aria-describedby={describedBy("capUrgency")}>
             {URGENCIES.map((u) => (
               <option key={u} value={u}>
-                {t(`newIncident.urgencies.${u}`)}
+                {t(`cap.urgency.${u}`)}
               </option>
             ))}
           </select>

@@ -14,6 +14,9 @@ import { type AuditWords, auditChanges } from "../model/auditText";
 import { countdown, nextDeadline, shortId } from "../model/incidents";
 import { type Severity, SEVERITY_LOOKS } from "../model/looks";
 import { Symbol } from "./common";
+import { capText } from "./CapValue";
+
+const CAP_FIELDS = { capUrgency: "urgency", capCertainty: "certainty", capCategory: "category" } as const;
 
 /** A clock for countdowns: one timer for the whole page. */
 export const nowTick = signal(Date.now());
@@ -184,8 +187,8 @@ function auditWords(l: Lang): AuditWords {
     choice: (name, v) =>
       name === "source"
         ? tOr(`incidents.sources.${v}`, v)
-        : name === "capUrgency"
-          ? tOr(`newIncident.urgencies.${v}`, v)
+        : name === "capUrgency" || name === "capCertainty" || name === "capCategory"
+          ? capText(CAP_FIELDS[name], v)
           : tOr(`values.${v}`, v),
     steps: (count) => t("incidents.auditSteps", { count }),
     step: (n, title, state) => t("incidents.auditStep", { n, title, state: tOr(`incidents.stepStates.${state}`, state) }),

@@ -29,6 +29,7 @@ import {
   When,
 } from "../components/incidentParts";
 import { AssignForm } from "../components/AssignForm";
+import { CapValue } from "../components/CapValue";
 import { SopChecklist } from "../components/SopChecklist";
 import { TopBar } from "../components/TopBar";
 import { lang, t, tOr } from "../i18n";
@@ -183,11 +184,21 @@ function IncidentView({ incident: i, busy, error, onTransition, onComment, onDon
               <dt>{t("incidents.openedBy")}</dt>
               <dd>{i.openedBy ?? "—"}</dd>
               <dt>{t("alerts.capSeverity")}</dt>
-              <dd>{i.capSeverity ?? "—"}</dd>
+              <dd data-field="capSeverity">
+                <CapValue field="severity" value={i.capSeverity} />
+              </dd>
               <dt>{t("alerts.capUrgency")}</dt>
-              <dd>{i.capUrgency ?? "—"}</dd>
+              <dd data-field="capUrgency">
+                <CapValue field="urgency" value={i.capUrgency} />
+              </dd>
               <dt>{t("alerts.capCertainty")}</dt>
-              <dd>{i.capCertainty ?? "—"}</dd>
+              <dd data-field="capCertainty">
+                <CapValue field="certainty" value={i.capCertainty} />
+              </dd>
+              <dt>{t("alerts.capCategory")}</dt>
+              <dd data-field="capCategory">
+                <CapValue field="category" value={i.capCategory} />
+              </dd>
               {i.description ? (
                 <>
                   <dt>{t("incidents.description")}</dt>

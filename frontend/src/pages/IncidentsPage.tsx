@@ -1,9 +1,12 @@
 /** The incident board: one column per status (new → resolved), each card with its severity and
- * its SLA countdown (red once overdue). Agencies see their own incidents only (the server
- * filters). Live: the board reloads when an incident changes. */
+ * its SLA countdown (red once overdue). Filters by name (category, area, agency from the incident
+ * choices), kept in the address. Agencies see their own incidents only (the server filters), so
+ * they get no agency filter. Live: the board reloads when an incident changes. */
 
 import { useEffect, useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
+import { filterQuery } from "../api/alerts";
+import { choices, loadChoices } from "../api/choices";
 import { ApiError } from "../api/client";
 import { type BoardColumn, type BoardFilters, type IncidentSummary, loadBoard } from "../api/incidents";
 import { signedIn, viewer } from "../api/session";
@@ -12,6 +15,8 @@ import { NewIncidentForm } from "../components/NewIncidentForm";
 import { TopBar } from "../components/TopBar";
 import { lang, t } from "../i18n";
 import { formatNumber } from "../i18n/format";
+import { boardFilters } from "../model/boardUrl";
+import { agencyValue, type Choice, choiceGroups } from "../model/filterChoices";
 import { BOARD_STATUSES, localText } from "../model/incidents";
 import { SEVERITIES, severityOf } from "../model/looks";
 import "../styles/incidents.css";
@@ -19,16 +24,17 @@ import "../styles/incidents.css";
 const INCIDENT_TYPES = ["Incident"];
 
 export function IncidentsPage() {
-  const { path, route } = useLocation();
+  const { path, query, route } = useLocation();
   const allowed = signedIn();
-  const [filters, setFilters] = useState<BoardFilters>({});
+  const filters = boardFilters(query);
   const [columns, setColumns] = useState<BoardColumn[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [opening, setOpening] = useState(false);
   const mayOpen = viewer.value.role === "operator" || viewer.value.role === "admin";
+  const isAgency = viewer.value.role === "agency";
 
   useEffect(() => {
-    if (!allowed) route(`/signin?next=${encodeURIComponent(path)}`, true);
+    if (!allowed) route(`/signin?next=${encodeURIComponent(path + location.search)}`, true);
   }, [allowed]);
   const load = () =>
     loadBoard(filters)
@@ -40,9 +46,16 @@ export function IncidentsPage() {
   useEffect(() => {
     if (allowed) void load();
   }, [allowed, JSON.stringify(filters)]);
+  useEffect(() => {
+    if (allowed) void loadChoices();
+  }, [allowed]);
   useLiveRefresh(INCIDENT_TYPES, () => void load());
   if (!allowed) return null;
 
+  const setFilters = (next: BoardFilters) => {
+    const qs = filterQuery(next);
+    route(qs ? `/incidents?${qs}` : "/incidents", true);
+  };
   const set = (key: keyof BoardFilters) => (e: Event) => {
     const el = e.target as HTMLInputElement;
     const value = el.type === "checkbox" ? el.checked || undefined : el.value.trim() || undefined;
@@ -50,6 +63,10 @@ export function IncidentsPage() {
   };
   const byStatus = new Map((columns ?? []).map((c) => [c.status, c]));
   const l = lang.value;
+  const c = choices.value;
+  const categories: Choice[] = (c?.categories ?? []).map((x) => ({ value: x.code, name: x.name, group: x.group }));
+  const areas: Choice[] = (c?.areas ?? []).map((x) => ({ value: x.code, name: x.name }));
+  const agencies: Choice[] = (c?.agencies ?? []).map((x) => ({ value: x.id, name: x.name }));
 
   return (
     <div class="page page-incidents">
@@ -76,18 +93,23 @@ export function IncidentsPage() {
               ))}
             </select>
           </label>
-          <label>
-            {t("incidents.category")}
-            <input name="category" type="search" value={filters.category ?? ""} onChange={set("category")} />
-          </label>
-          <label>
-            {t("incidents.area")}
-            <input name="area" type="search" value={filters.area ?? ""} onChange={set("area")} />
-          </label>
-          <label>
-            {t("incidents.agency")}
-            <input name="agency" type="search" value={filters.agency ?? ""} onChange={set("agency")} />
-          </label>
+          <ChoiceFilter
+            name="category"
+            label={t("incidents.category")}
+            choices={categories}
+            value={filters.category}
+            onChange={set("category")}
+          />
+          <ChoiceFilter name="area" label={t("incidents.area")} choices={areas} value={filters.area} onChange={set("area")} />
+          {isAgency ? null : (
+            <ChoiceFilter
+              name="agency"
+              label={t("incidents.agency")}
+              choices={agencies}
+              value={agencyValue(filters.agency)}
+              onChange={set("agency")}
+            />
+          )}
           <label class="check">
             <input name="overdue" type="checkbox" checked={!!filters.overdue} onChange={set("overdue")} />
             {t("incidents.overdue")}
@@ -128,6 +150,40 @@ export function IncidentsPage() {
         </div>
       </main>
     </div>
+  );
+}
+
+/** A filter by name: "all", then the choices (in their groups); the value sent is the code. */
+function ChoiceFilter(props: {
+  name: string;
+  label: string;
+  choices: Choice[];
+  value: string | undefined;
+  onChange: (e: Event) => void;
+}) {
+  const groups = choiceGroups(props.choices, lang.value, props.value);
+  const options = (g: (typeof groups)[number]) =>
+    g.options.map((o) => (
+      <option key={o.value} value={o.value}>
+        {o.label}
+      </option>
+    ));
+  return (
+    <label>
+      {props.label}
+      <select name={props.name} value={props.value ?? ""} onChange={props.onChange}>
+        <option value="">{t("incidents.any")}</option>
+        {groups.map((g) =>
+          g.label === null ? (
+            options(g)
+          ) : (
+            <optgroup key={g.label} label={g.label}>
+              {options(g)}
+            </optgroup>
+          ),
+        )}
+      </select>
+    </label>
   );
 }
 
