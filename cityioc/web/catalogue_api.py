@@ -4,10 +4,12 @@ standard operating procedures to read, create and change. HTTP mapping only: the
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, Protocol
 
 from fastapi import APIRouter, Request
 
+from cityioc.hub.service import Hub
 from cityioc.incidents import catalogue_admin as catalogue
 from cityioc.web.auth import Principal, Role
 from cityioc.web.ngsi_http import parse_json, principal_of, read_body, tenant_of
@@ -52,6 +54,24 @@ async def _body(request: Request) -> Any:
     return parse_json(await read_body(request, city(request).settings.max_body_bytes))
 
 
+class _Save(Protocol):
+    def __call__(
+        self, hub: Hub, tenant: str, local: str, data: Any, actor: str, *, create: bool
+    ) -> Awaitable[dict[str, Any]]: ...
+
+
+async def _save(request: Request, save: _Save, local: str | None = None) -> dict[str, Any]:
+    """Create (no ``local``: the body names the id) or replace a record, as the admin."""
+    principal = await _admin(request)
+    body = await _body(request)
+    create = local is None
+    if local is None:
+        local = str(body.get("id") or "") if isinstance(body, dict) else ""
+    return await save(
+        city(request).hub, tenant_of(request), local, body, principal.actor, create=create
+    )
+
+
 @router.get("/areas", summary="Administrative areas with their parent and agencies (admin)")
 async def list_areas(request: Request) -> dict[str, Any]:
     await _admin(request)
@@ -80,12 +100,7 @@ async def get_agency(request: Request, agency_id: str) -> dict[str, Any]:
     "/agencies", status_code=201, openapi_extra=AGENCY_BODY, summary="Create an agency (admin)"
 )
 async def create_agency(request: Request) -> dict[str, Any]:
-    principal = await _admin(request)
-    body = await _body(request)
-    local = str(body.get("id") or "") if isinstance(body, dict) else ""
-    return await catalogue.save_agency(
-        city(request).hub, tenant_of(request), local, body, principal.actor, create=True
-    )
+    return await _save(request, catalogue.save_agency)
 
 
 @router.put(
@@ -94,15 +109,7 @@ async def create_agency(request: Request) -> dict[str, Any]:
     summary="Replace an agency (admin); the next incident is routed with it",
 )
 async def replace_agency(request: Request, agency_id: str) -> dict[str, Any]:
-    principal = await _admin(request)
-    return await catalogue.save_agency(
-        city(request).hub,
-        tenant_of(request),
-        agency_id,
-        await _body(request),
-        principal.actor,
-        create=False,
-    )
+    return await _save(request, catalogue.save_agency, agency_id)
 
 
 @router.get("/sops", summary="Standard operating procedures (admin)")
@@ -119,12 +126,7 @@ async def get_sop(request: Request, sop_id: str) -> dict[str, Any]:
 
 @router.post("/sops", status_code=201, openapi_extra=SOP_BODY, summary="Create a procedure (admin)")
 async def create_sop(request: Request) -> dict[str, Any]:
-    principal = await _admin(request)
-    body = await _body(request)
-    local = str(body.get("id") or "") if isinstance(body, dict) else ""
-    return await catalogue.save_sop(
-        city(request).hub, tenant_of(request), local, body, principal.actor, create=True
-    )
+    return await _save(request, catalogue.save_sop)
 
 
 @router.put(
@@ -133,12 +135,4 @@ async def create_sop(request: Request) -> dict[str, Any]:
     summary="Replace a procedure (admin); incidents started later follow it",
 )
 async def replace_sop(request: Request, sop_id: str) -> dict[str, Any]:
-    principal = await _admin(request)
-    return await catalogue.save_sop(
-        city(request).hub,
-        tenant_of(request),
-        sop_id,
-        await _body(request),
-        principal.actor,
-        create=False,
-    )
+    return await _save(request, catalogue.save_sop, sop_id)

@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from cityioc.core.clock import FakeClock, to_ms
+from cityioc.core.clock import FakeClock, iso_ms, to_ms
 from cityioc.core.settings import Settings
 from cityioc.sim.publishers import InProcessPublisher
 from cityioc.sim.runtime import DemoOptions, SimulationRuntime
@@ -73,6 +73,17 @@ class Story:
 
     def as_(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.keys[who]}"}
+
+    def start_scenario(self, name: str, start: str, **options: Any) -> dict[str, Any]:
+        """The operator starts a simulator scenario at ``start`` (local time); the run."""
+        made = self.client.post(
+            f"/api/v1/sim/scenarios/{name}",
+            headers=self.as_("operator"),
+            json={"start": iso_ms(local_ms(start)), **options},
+        )
+        assert made.status_code == 201, made.text
+        run: dict[str, Any] = made.json()
+        return run
 
     def run_until(self, until_ms: int, step_minutes: int = 1) -> None:
         """Simulated steps up to ``until_ms``: publish, evaluate, run the jobs, tick the engine's

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from cityioc.core.clock import iso_ms, parse_datetime_ms
+from cityioc.core.clock import parse_datetime_ms
 from cityioc.sim.scenarios import MIN_FAULTY_LAMPS
 from tests.e2e.story import Story, local_ms, open_story
 
@@ -44,10 +44,10 @@ def test_a_silent_station_and_a_dark_segment_are_handled_and_recover(story: Stor
 
     # 1. A weather station stops sending at 07:40 (for an hour), and 14+ lamps in a row on
     #    Mỹ Phước–Tân Vạn report a defective lamp from 07:45 (until they are repaired).
-    outage = _trigger(story, "sensor_outage", "2026-03-10 07:40", durationMinutes=60)
+    outage = story.start_scenario("sensor_outage", "2026-03-10 07:40", durationMinutes=60)
     [station] = outage["sensors"]
     assert station.startswith("urn:ngsi-ld:WeatherObserved:")
-    faults = _trigger(story, "streetlight_faults", "2026-03-10 07:45")
+    faults = story.start_scenario("streetlight_faults", "2026-03-10 07:45")
     lamps = faults["sensors"]
     fleet = {s.id: s for s in story.runtime.require().fleet.sensors}
     assert len(lamps) >= MIN_FAULTY_LAMPS
@@ -159,17 +159,6 @@ def test_a_silent_station_and_a_dark_segment_are_handled_and_recover(story: Stor
     assert silent_after["id"] == silent["id"] and silent_after["status"] == "cleared"
     assert story.clock.now_ms() - _last_observed(story, station, public=True) < OFFLINE_MS
     assert len(story.alerts_of(DARK_RULE)) == 1  # still the one, cleared: nothing new
-
-
-def _trigger(story: Story, name: str, start: str, **options: Any) -> dict[str, Any]:
-    made = story.client.post(
-        f"/api/v1/sim/scenarios/{name}",
-        headers=story.as_("operator"),
-        json={"start": iso_ms(local_ms(start)), **options},
-    )
-    assert made.status_code == 201, made.text
-    run: dict[str, Any] = made.json()
-    return run
 
 
 def _last_observed(story: Story, eid: str, *, public: bool = False) -> int:

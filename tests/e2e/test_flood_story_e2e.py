@@ -43,13 +43,7 @@ def test_heavy_rain_to_a_closed_incident_with_its_audit_trail(story: Story) -> N
     client, op = story.client, story.as_("operator")
 
     # 1. The operator starts the demo's heavy rain at 17:05; the simulator runs to 17:40.
-    started = client.post(
-        "/api/v1/sim/scenarios/heavy_rain",
-        headers=op,
-        json={"start": iso_ms(local_ms("2026-08-20 17:05"))},
-    )
-    assert started.status_code == 201, started.text
-    run = started.json()
+    run = story.start_scenario("heavy_rain", "2026-08-20 17:05")
     sim = story.runtime.require()
     low = {s.id for s in sim.fleet.sensors if s.type == "FloodMonitoring" and "lowLying" in s.tags}
     assert len(low) >= 2 and low <= set(run["sensors"])

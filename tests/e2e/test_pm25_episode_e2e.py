@@ -60,7 +60,7 @@ def story(database_url: str, tmp_path: Path) -> Iterator[Story]:
 def test_a_night_of_pm25_reaches_the_public_and_the_agency_webhook(
     story: Story, receiver: Receiver
 ) -> None:
-    client, op = story.client, story.as_("operator")
+    client = story.client
 
     # 1. The environment agency subscribes to alerts, with a webhook to its own system.
     story.key("agency", "moitruong", STNMT)
@@ -77,13 +77,7 @@ def test_a_night_of_pm25_reaches_the_public_and_the_agency_webhook(
     assert subscribed.status_code == 201, subscribed.text
 
     # 2. The episode is planned from 22:00; until then the air is ordinary and nothing is raised.
-    started = client.post(
-        "/api/v1/sim/scenarios/pollution_episode",
-        headers=op,
-        json={"start": iso_ms(local_ms("2026-01-14 22:00"))},
-    )
-    assert started.status_code == 201, started.text
-    run = started.json()
+    run = story.start_scenario("pollution_episode", "2026-01-14 22:00")
     touched = set(run["sensors"])
     assert run["end"] == iso_ms(local_ms("2026-01-15 09:00"))
     fleet = story.runtime.require().fleet.sensors

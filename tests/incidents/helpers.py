@@ -1,13 +1,23 @@
 """Test helpers: alerts as the alerts module writes them (alerts-contract.md), a fake alerts
-service, and small readers."""
+service, small readers, and the web app with the pack loaded."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+from fastapi.testclient import TestClient
+
+from cityioc.core.clock import FakeClock
+from cityioc.core.settings import Settings
 from cityioc.hub.context import core_context
 from cityioc.hub.service import Hub
 from cityioc.incidents.drafts import IncidentDraft
+from cityioc.packs import Pack, load_pack
+from cityioc.web.app import create_app
+from cityioc.web.state import City
 
 
 async def make_alert(hub: Hub, local: str, **extra: Any) -> str:
@@ -65,3 +75,44 @@ def flood_draft(**extra: Any) -> IncidentDraft:
 
 def attr(entity: Any, name: str) -> Any:
     return entity.doc.get(core_context().expand_term(name))
+
+
+@contextmanager
+def app_with_pack(
+    database_url: str,
+    tmp_path: Path,
+    pack: Pack,
+    clock: FakeClock,
+    admin_key: str,
+    *,
+    as_admin: bool = False,
+    **settings: Any,
+) -> Iterator[tuple[TestClient, City]]:
+    """The web app on ``database_url`` with ``pack`` loaded, and its city; with ``as_admin`` every
+    request carries the admin key unless it names another."""
+    app = create_app(
+        Settings(
+            database_url=database_url,
+            admin_key=admin_key,
+            environment="test",
+            media_dir=str(tmp_path / "media"),
+            **settings,
+        ),
+        clock=clock,
+    )
+    headers = {"Authorization": f"Bearer {admin_key}"} if as_admin else None
+    with TestClient(app, headers=headers) as client:
+        city: City = app.state.city
+        client.portal.call(load_pack, city.hub, pack)  # type: ignore[union-attr]
+        yield client, city
+
+
+def new_key(client: TestClient, city: City, role: str, name: str, agency: str | None = None) -> str:
+    """A new API key's secret."""
+
+    async def create() -> str:
+        _, secret = await city.keys.create(role, name, "test", agency=agency)
+        return secret
+
+    secret: str = client.portal.call(create)  # type: ignore[union-attr]
+    return secret

@@ -11,11 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cityioc.core.clock import FakeClock
-from cityioc.core.settings import Settings
-from cityioc.packs import Pack, load_pack
-from cityioc.web.app import create_app
+from cityioc.packs import Pack
 from cityioc.web.state import City
-from tests.incidents.helpers import make_alert
+from tests.incidents.helpers import app_with_pack, make_alert, new_key
 
 ADMIN_KEY = "cio_test_admin-key-for-incidents"
 ORG = "urn:ngsi-ld:Organization:"
@@ -26,30 +24,17 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 def api(
     database_url: str, tmp_path: Path, pack: Pack, clock: FakeClock
 ) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    settings = Settings(
-        database_url=database_url,
-        admin_key=ADMIN_KEY,
-        environment="test",
-        media_dir=str(tmp_path / "media"),
-        max_photo_bytes=4096,
-    )
-    app = create_app(settings, clock=clock)
-    with TestClient(app, headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as client:
-        city: City = app.state.city
-        client.portal.call(load_pack, city.hub, pack)  # type: ignore[union-attr]
+    with app_with_pack(
+        database_url, tmp_path, pack, clock, ADMIN_KEY, as_admin=True, max_photo_bytes=4096
+    ) as (client, city):
         keys: dict[str, str] = {}
-
-        async def make_key(role: str, name: str, agency: str | None) -> str:
-            _, secret = await city.keys.create(role, name, "test", agency=agency)
-            return secret
-
         for name, role, agency in (
             ("operator", "operator", None),
             ("viewer", "viewer", None),
             ("env", "agency", f"{ORG}stnmt"),
             ("police", "agency", f"{ORG}cong-an"),
         ):
-            keys[name] = client.portal.call(make_key, role, name, agency)  # type: ignore[union-attr]
+            keys[name] = new_key(client, city, role, name, agency)
         yield client, keys
 
 

@@ -11,10 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cityioc.core.clock import FakeClock
-from cityioc.core.settings import Settings
-from cityioc.packs import Pack, load_pack
-from cityioc.web.app import create_app
-from cityioc.web.state import City
+from cityioc.packs import Pack
+from tests.incidents.helpers import app_with_pack, new_key
 
 ADMIN_KEY = "cio_test_admin-key-for-catalogue"
 ORG = "urn:ngsi-ld:Organization:"
@@ -39,23 +37,8 @@ WARD_TEAM = {
 def api(
     database_url: str, tmp_path: Path, pack: Pack, clock: FakeClock
 ) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    settings = Settings(
-        database_url=database_url,
-        admin_key=ADMIN_KEY,
-        environment="test",
-        media_dir=str(tmp_path / "media"),
-    )
-    app = create_app(settings, clock=clock)
-    with TestClient(app) as client:
-        city: City = app.state.city
-        client.portal.call(load_pack, city.hub, pack)  # type: ignore[union-attr]
-
-        async def make_key(role: str) -> str:
-            _, secret = await city.keys.create(role, role, "test")
-            return secret
-
-        keys = {"admin": ADMIN_KEY}
-        keys["operator"] = client.portal.call(make_key, "operator")  # type: ignore[union-attr]
+    with app_with_pack(database_url, tmp_path, pack, clock, ADMIN_KEY) as (client, city):
+        keys = {"admin": ADMIN_KEY, "operator": new_key(client, city, "operator", "operator")}
         yield client, {who: f"Bearer {key}" for who, key in keys.items()}
 
 

@@ -12,11 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cityioc.core.clock import FakeClock
-from cityioc.core.settings import Settings
 from cityioc.packs import Pack, load_pack, validate_pack
 from cityioc.packs.load import LoadReport
-from cityioc.web.app import create_app
 from cityioc.web.state import City
+from tests.incidents.helpers import app_with_pack
 
 ADMIN_KEY = "cio_test_admin-key-for-catalogue-reload"
 AGENCIES = "/api/v1/admin/agencies"
@@ -29,17 +28,8 @@ SOP = "urn:ngsi-ld:StandardOperatingProcedure:"
 def api(
     database_url: str, tmp_path: Path, pack: Pack, clock: FakeClock
 ) -> Iterator[tuple[TestClient, City]]:
-    settings = Settings(
-        database_url=database_url,
-        admin_key=ADMIN_KEY,
-        environment="test",
-        media_dir=str(tmp_path / "media"),
-    )
-    app = create_app(settings, clock=clock)
-    with TestClient(app, headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as client:
-        city: City = app.state.city
-        load(client, city, pack)
-        yield client, city
+    with app_with_pack(database_url, tmp_path, pack, clock, ADMIN_KEY, as_admin=True) as made:
+        yield made
 
 
 def load(client: TestClient, city: City, pack: Pack) -> LoadReport:

@@ -73,15 +73,7 @@ def open_page(browser: Browser, ui_server: ServerProcess) -> Iterator[OpenPage]:
     def open_(
         path: str, *, key: bool = False, width: int = 1440, height: int = 900, wait: bool = True
     ) -> Page:
-        # bypass_csp: Playwright evaluates test expressions with eval, which the page's CSP forbids.
-        context = browser.new_context(
-            viewport={"width": width, "height": height}, bypass_csp=True, locale="vi-VN"
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda err: errors.append(str(err)))
-        # Offline by design: nothing but the server itself (no CDN, no font or tile service).
-        page.on("request", lambda req: _check_local(req.url, errors))
+        page = watched_page(browser, contexts, errors, width=width, height=height)
         if key:
             page.add_init_script(f"sessionStorage.setItem('cityioc.apiKey', '{ADMIN}')")
         page.goto(ui_server.url + path)
@@ -93,6 +85,28 @@ def open_page(browser: Browser, ui_server: ServerProcess) -> Iterator[OpenPage]:
     for context in contexts:
         context.close()
     assert not errors, f"errors in the page: {errors}"
+
+
+def watched_page(
+    browser: Browser,
+    contexts: list[BrowserContext],
+    errors: list[str],
+    *,
+    width: int = 1440,
+    height: int = 900,
+) -> Page:
+    """A page in a fresh Vietnamese browser context (added to ``contexts`` for closing); uncaught
+    page errors and any request leaving the server are added to ``errors``."""
+    # bypass_csp: Playwright evaluates test expressions with eval, which the page's CSP forbids.
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, bypass_csp=True, locale="vi-VN"
+    )
+    contexts.append(context)
+    page = context.new_page()
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    # Offline by design: nothing but the server itself (no CDN, no font or tile service).
+    page.on("request", lambda req: _check_local(req.url, errors))
+    return page
 
 
 def _check_local(url: str, errors: list[str]) -> None:

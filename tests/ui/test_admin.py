@@ -7,25 +7,19 @@ refuses the admin APIs."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from cityioc.packs.validate import builtin_packs
-from cityioc.web.ui import STATIC
 from tests.e2e.server import ServerProcess
-from tests.ui.conftest import ADMIN, READY, _check_local, missing, shoot
+from tests.ui.conftest import ADMIN, READY, shoot
+from tests.ui.pack_server import create_user, serve_pack, sign_in
 from tests.ui.test_access import serious_violations
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "ui-admin-lotus-2026"
-FLEET_FILES = ("sensors.csv", "roads.yaml", "sensor-lines.yaml")
 RULE = "flood-above-alert-level"
 SignIn = Callable[[str], Page]
 BAD_ROWS = (
@@ -33,40 +27,12 @@ BAD_ROWS = (
 )
 
 
-def _cli(*args: str, stdin: str | None = None) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "cityioc.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    if not (STATIC / "index.html").is_file():
-        missing("the web UI is not built: run `make ui` (npm ci && npm run build in frontend/)")
-    workdir: Path = tmp_path_factory.mktemp("admin-ui")
-    pack = workdir / "binh-duong"
-    shutil.copytree(
-        builtin_packs()["binh-duong"], pack, ignore=shutil.ignore_patterns(*FLEET_FILES, "__*")
-    )
-    url = f"sqlite:///{workdir / 'admin.db'}"
-    _cli("pack", "load", str(pack), "--database-url", url)
-    for username, role in (("ui-admin-hoa", "admin"), ("ui-op-minh", "operator")):
-        _cli(
-            "users", "create", username, "--role", role, "--password-stdin",
-            "--database-url", url, stdin=PASSWORD + "\n",
-        )  # fmt: skip
-    proc = ServerProcess(url, ADMIN, workdir)
-    proc.start()
-    try:
+    with serve_pack(tmp_path_factory.mktemp("admin-ui")) as proc:
+        create_user(proc, "ui-admin-hoa", "admin", PASSWORD)
+        create_user(proc, "ui-op-minh", "operator", PASSWORD)
         yield proc
-    finally:
-        proc.stop()
 
 
 @pytest.fixture
@@ -79,24 +45,7 @@ def http(server: ServerProcess) -> Iterator[httpx.Client]:
 def signed_in(browser: Browser, server: ServerProcess) -> Iterator[SignIn]:
     contexts: list[BrowserContext] = []
     errors: list[str] = []
-
-    def sign_in(username: str) -> Page:
-        context = browser.new_context(
-            viewport={"width": 1440, "height": 1000}, bypass_csp=True, locale="vi-VN"
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda err: errors.append(str(err)))
-        page.on("request", lambda req: _check_local(req.url, errors))
-        page.goto(server.url + "/signin?next=%2Fops")
-        page.get_by_label("Tên đăng nhập").fill(username)
-        page.get_by_label("Mật khẩu").fill(PASSWORD)
-        page.get_by_role("button", name="Đăng nhập", exact=True).click()
-        page.wait_for_url("**/ops")
-        page.wait_for_function(READY, timeout=15_000)
-        return page
-
-    yield sign_in
+    yield lambda username: sign_in(browser, contexts, errors, server, username, PASSWORD)
     for context in contexts:
         context.close()
     assert not errors, f"errors in the page: {errors}"

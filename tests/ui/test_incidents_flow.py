@@ -7,11 +7,7 @@ counts down to its deadline."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -19,56 +15,25 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from cityioc.packs.validate import builtin_packs
-from cityioc.web.ui import STATIC
 from tests.e2e.server import ServerProcess
-from tests.ui.conftest import ADMIN, READY, _check_local, missing, shoot
+from tests.ui import pack_server
+from tests.ui.conftest import ADMIN, READY, shoot
 from tests.ui.test_access import serious_violations
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "ui-incidents-horse-42"
-FLEET_FILES = ("sensors.csv", "roads.yaml", "sensor-lines.yaml")  # not needed: faster to load
 ALERT = "urn:ngsi-ld:Alert:ui-flood-tdm"
 OTHER_AGENCY = "chieu-sang"  # the lighting operator (a pack agency id)
 
 
-def _cli(*args: str, stdin: str | None = None) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "cityioc.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    if not (STATIC / "index.html").is_file():
-        missing("the web UI is not built: run `make ui` (npm ci && npm run build in frontend/)")
-    workdir: Path = tmp_path_factory.mktemp("incidents-ui")
-    pack = workdir / "binh-duong"
-    shutil.copytree(
-        builtin_packs()["binh-duong"], pack, ignore=shutil.ignore_patterns(*FLEET_FILES, "__*")
-    )
-    url = f"sqlite:///{workdir / 'incidents.db'}"
-    _cli("pack", "load", str(pack), "--database-url", url)
-    proc = ServerProcess(url, ADMIN, workdir)
-    proc.start()
-    try:
+    with pack_server.serve_pack(tmp_path_factory.mktemp("incidents-ui")) as proc:
         yield proc
-    finally:
-        proc.stop()
 
 
 def create_user(server: ServerProcess, username: str, role: str, agency: str | None = None) -> None:
-    args = ["users", "create", username, "--role", role, "--password-stdin"]
-    args += ["--database-url", server.database_url]
-    if agency:
-        args += ["--agency", agency]
-    _cli(*args, stdin=PASSWORD + "\n")
+    pack_server.create_user(server, username, role, PASSWORD, agency)
 
 
 def admin(server: ServerProcess) -> httpx.Client:
@@ -116,23 +81,9 @@ def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
 def sign_in(
     browser: Browser, contexts: list[BrowserContext], server: ServerProcess, username: str
 ) -> tuple[Page, list[str]]:
-    """A fresh browser signed in with an account (cookie session + CSRF); page errors and any
-    request leaving the server are collected."""
-    context = browser.new_context(
-        viewport={"width": 1440, "height": 1000}, bypass_csp=True, locale="vi-VN"
-    )
-    contexts.append(context)
+    """A fresh browser signed in with an account, with the errors of its page."""
     errors: list[str] = []
-    page = context.new_page()
-    page.on("pageerror", lambda err: errors.append(str(err)))
-    page.on("request", lambda req: _check_local(req.url, errors))
-    page.goto(server.url + "/signin?next=%2Fops")
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập", exact=True).click()
-    page.wait_for_url("**/ops")
-    page.wait_for_function(READY, timeout=15_000)
-    return page, errors
+    return pack_server.sign_in(browser, contexts, errors, server, username, PASSWORD), errors
 
 
 def audit_actions(page: Page) -> list[str]:

@@ -25,7 +25,7 @@ import {
   useLiveRefresh,
   When,
 } from "../components/incidentParts";
-import { CapValue } from "../components/CapValue";
+import { CapFields } from "../components/CapValue";
 import { IncidentPicker } from "../components/IncidentPicker";
 import { TopBar } from "../components/TopBar";
 import { lang, t, tOr } from "../i18n";
@@ -317,22 +317,7 @@ function AlertDetail({ id, onChanged }: { id: string; onChanged: () => void }) {
       </dl>
       <h3>{t("alerts.cap")}</h3>
       <dl class="fields">
-        <dt>{t("alerts.capCategory")}</dt>
-        <dd data-field="capCategory">
-          <CapValue field="category" value={alert.capCategory} />
-        </dd>
-        <dt>{t("alerts.capSeverity")}</dt>
-        <dd data-field="capSeverity">
-          <CapValue field="severity" value={alert.capSeverity} />
-        </dd>
-        <dt>{t("alerts.capUrgency")}</dt>
-        <dd data-field="capUrgency">
-          <CapValue field="urgency" value={alert.capUrgency} />
-        </dd>
-        <dt>{t("alerts.capCertainty")}</dt>
-        <dd data-field="capCertainty">
-          <CapValue field="certainty" value={alert.capCertainty} />
-        </dd>
+        <CapFields of={alert} order={["category", "severity", "urgency", "certainty"]} />
         {alert.capInstruction ? (
           <>
             <dt>{t("alerts.instruction")}</dt>

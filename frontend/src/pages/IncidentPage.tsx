@@ -29,7 +29,7 @@ import {
   When,
 } from "../components/incidentParts";
 import { AssignForm } from "../components/AssignForm";
-import { CapValue } from "../components/CapValue";
+import { CapFields } from "../components/CapValue";
 import { SopChecklist } from "../components/SopChecklist";
 import { TopBar } from "../components/TopBar";
 import { lang, t, tOr } from "../i18n";
@@ -183,22 +183,7 @@ function IncidentView({ incident: i, busy, error, onTransition, onComment, onDon
               </dd>
               <dt>{t("incidents.openedBy")}</dt>
               <dd>{i.openedBy ?? "—"}</dd>
-              <dt>{t("alerts.capSeverity")}</dt>
-              <dd data-field="capSeverity">
-                <CapValue field="severity" value={i.capSeverity} />
-              </dd>
-              <dt>{t("alerts.capUrgency")}</dt>
-              <dd data-field="capUrgency">
-                <CapValue field="urgency" value={i.capUrgency} />
-              </dd>
-              <dt>{t("alerts.capCertainty")}</dt>
-              <dd data-field="capCertainty">
-                <CapValue field="certainty" value={i.capCertainty} />
-              </dd>
-              <dt>{t("alerts.capCategory")}</dt>
-              <dd data-field="capCategory">
-                <CapValue field="category" value={i.capCategory} />
-              </dd>
+              <CapFields of={i} order={["severity", "urgency", "certainty", "category"]} />
               {i.description ? (
                 <>
                   <dt>{t("incidents.description")}</dt>

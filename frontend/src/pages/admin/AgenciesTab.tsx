@@ -3,7 +3,7 @@
 
 import { useState } from "preact/hooks";
 import { type Agency, type Area, type Category, listAgencies, listAreas, listCategories, saveAgency } from "../../api/admin";
-import { Done, ErrorLine, useList, useRevealed } from "../../components/adminParts";
+import { AdminTable, Done, ErrorLine, RecordCell, SaveBar, useList, useRevealed } from "../../components/adminParts";
 import { useAction } from "../../components/incidentParts";
 import { type Lang, lang, t } from "../../i18n";
 import { formatDate } from "../../i18n/format";
@@ -22,44 +22,26 @@ export function AgenciesTab() {
     <>
       <h3 id="agencies-h">{t("admin.agencies.title")}</h3>
       <ErrorLine error={agencies.error} />
-      <div class="table-scroll">
-        <table class="admin-table" aria-labelledby="agencies-h">
-          <thead>
-            <tr>
-              <th scope="col">{t("admin.agencies.name")}</th>
-              <th scope="col">{t("admin.agencies.kind")}</th>
-              <th scope="col">{t("admin.agencies.areas")}</th>
-              <th scope="col">{t("admin.agencies.categories")}</th>
-              <th scope="col">{t("admin.agencies.email")}</th>
-              <th scope="col">
-                <span class="visually-hidden">{t("admin.actions")}</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {agencies.items?.map((a) => (
-              <tr key={a.id} data-agency={a.id}>
-                <td>
-                  {a.name?.[l] ?? a.id}
-                  <div class="hint">
-                    <code>{a.id}</code>
-                  </div>
-                  {a.problems.length > 0 ? <div class="error">{a.problems.join("; ")}</div> : null}
-                </td>
-                <td>{t(`admin.agencies.kinds.${a.kind}`)}</td>
-                <td>{a.areas.join(", ")}</td>
-                <td>{a.categories.join(", ") || "—"}</td>
-                <td>{a.email ?? "—"}</td>
-                <td>
-                  <button type="button" onClick={() => setEditing(a.id)} aria-expanded={editing === a.id}>
-                    {t("admin.edit")}
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <AdminTable
+        labelledBy="agencies-h"
+        columns={[t("admin.agencies.name"), t("admin.agencies.kind"), t("admin.agencies.areas"), t("admin.agencies.categories"), t("admin.agencies.email")]}
+        actions
+      >
+        {agencies.items?.map((a) => (
+          <tr key={a.id} data-agency={a.id}>
+            <RecordCell name={a.name?.[l]} id={a.id} problems={a.problems} />
+            <td>{t(`admin.agencies.kinds.${a.kind}`)}</td>
+            <td>{a.areas.join(", ")}</td>
+            <td>{a.categories.join(", ") || "—"}</td>
+            <td>{a.email ?? "—"}</td>
+            <td>
+              <button type="button" onClick={() => setEditing(a.id)} aria-expanded={editing === a.id}>
+                {t("admin.edit")}
+              </button>
+            </td>
+          </tr>
+        ))}
+      </AdminTable>
       {chosen ? (
         <AgencyForm
           key={chosen.id}
@@ -174,14 +156,7 @@ function AgencyForm({
       </fieldset>
       <ErrorLine error={error} />
       {saved ? <Done>{t("admin.agencies.saved")}</Done> : null}
-      <div class="action-bar">
-        <button type="submit" class="button-primary" disabled={busy}>
-          {t("admin.save")}
-        </button>
-        <button type="button" onClick={onClose}>
-          {t("app.close")}
-        </button>
-      </div>
+      <SaveBar busy={busy} onClose={onClose} />
     </form>
   );
 }
@@ -193,36 +168,25 @@ function AreasTable({ areas, error }: { areas: Area[] | null; error: string | nu
     <>
       <h3 id="areas-h">{t("admin.areas.title")}</h3>
       <ErrorLine error={error} />
-      <div class="table-scroll">
-        <table class="admin-table" aria-labelledby="areas-h">
-          <thead>
-            <tr>
-              <th scope="col">{t("admin.areas.code")}</th>
-              <th scope="col">{t("admin.areas.name")}</th>
-              <th scope="col">{t("admin.areas.level")}</th>
-              <th scope="col">{t("admin.areas.parent")}</th>
-              <th scope="col">{t("admin.areas.valid")}</th>
-              <th scope="col">{t("admin.areas.agencies")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {areas?.map((a) => (
-              <tr key={a.code} data-area={a.code}>
-                <td>
-                  <code>{a.code}</code>
-                </td>
-                <td>{a.name[l]}</td>
-                <td>{t(`admin.areas.levels.${a.level}`)}</td>
-                <td>{a.parent ? (names.get(a.parent) ?? a.parent) : "—"}</td>
-                <td>
-                  {a.validFrom || a.validTo ? `${day(a.validFrom, l)} – ${day(a.validTo, l)}` : t("admin.areas.always")}
-                </td>
-                <td>{a.agencies.join(", ") || "—"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <AdminTable
+        labelledBy="areas-h"
+        columns={[t("admin.areas.code"), t("admin.areas.name"), t("admin.areas.level"), t("admin.areas.parent"), t("admin.areas.valid"), t("admin.areas.agencies")]}
+      >
+        {areas?.map((a) => (
+          <tr key={a.code} data-area={a.code}>
+            <td>
+              <code>{a.code}</code>
+            </td>
+            <td>{a.name[l]}</td>
+            <td>{t(`admin.areas.levels.${a.level}`)}</td>
+            <td>{a.parent ? (names.get(a.parent) ?? a.parent) : "—"}</td>
+            <td>
+              {a.validFrom || a.validTo ? `${day(a.validFrom, l)} – ${day(a.validTo, l)}` : t("admin.areas.always")}
+            </td>
+            <td>{a.agencies.join(", ") || "—"}</td>
+          </tr>
+        ))}
+      </AdminTable>
     </>
   );
 }

@@ -1,7 +1,7 @@
 /** Dead letters: what ingest could not store, newest first, with filters; a letter's raw payload,
  * replaying it through its ingest path, purging one or every letter the filter matches. */
 
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import {
   type DeadLetter,
   type DeadLetterFilter,
@@ -11,8 +11,8 @@ import {
   purgeDeadLetters,
   replayDeadLetter,
 } from "../../api/admin";
-import { ConfirmButton, Done, ErrorLine } from "../../components/adminParts";
-import { problemText, useAction, When } from "../../components/incidentParts";
+import { ConfirmButton, Done, ErrorLine, useLoaded } from "../../components/adminParts";
+import { useAction, When } from "../../components/incidentParts";
 import { lang, t } from "../../i18n";
 import { formatNumber } from "../../i18n/format";
 
@@ -20,19 +20,10 @@ const KINDS = ["mqtt", "file", "http"];
 
 export function DeadLettersTab() {
   const [filter, setFilter] = useState<DeadLetterFilter>({ status: "new" });
-  const [page, setPage] = useState<{ total: number; items: DeadLetter[] } | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { value: page, error, reload: load } = useLoaded(() => listDeadLetters(filter), [JSON.stringify(filter)]);
   const [failed, run, busy] = useAction();
   const [note, setNote] = useState<string | null>(null);
   const l = lang.value;
-  const load = () =>
-    listDeadLetters(filter)
-      .then((p) => {
-        setPage(p);
-        setError(null);
-      })
-      .catch((err: unknown) => setError(problemText(err)));
-  useEffect(() => void load(), [JSON.stringify(filter)]);
   const set = (key: keyof DeadLetterFilter) => (e: Event) =>
     setFilter({ ...filter, [key]: (e.target as HTMLInputElement | HTMLSelectElement).value || undefined });
   const purgeable = filter.status !== "purged";

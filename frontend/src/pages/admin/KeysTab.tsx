@@ -1,8 +1,8 @@
 /** API keys: the list (never the keys), a new key shown once with a copy button, revoking. */
 
 import { useState } from "preact/hooks";
-import { type ApiKey, createKey, listKeys, ROLES, revokeKey } from "../../api/admin";
-import { ConfirmButton, ErrorLine, useList } from "../../components/adminParts";
+import { type ApiKey, createKey, listKeys, revokeKey } from "../../api/admin";
+import { AdminTable, ConfirmButton, ErrorLine, RoleFields, useList } from "../../components/adminParts";
 import { useAction, When } from "../../components/incidentParts";
 import { t } from "../../i18n";
 
@@ -20,60 +20,48 @@ export function KeysTab() {
       />
       {created?.key ? <NewSecret record={created} onDone={() => setCreated(null)} /> : null}
       <ErrorLine error={error ?? failed} />
-      <div class="table-scroll">
-        <table class="admin-table" aria-label={t("admin.keys.list")}>
-          <thead>
-            <tr>
-              <th scope="col">{t("admin.keys.name")}</th>
-              <th scope="col">{t("admin.role")}</th>
-              <th scope="col">{t("admin.agency")}</th>
-              <th scope="col">{t("admin.created")}</th>
-              <th scope="col">{t("admin.status")}</th>
-              <th scope="col">
-                <span class="visually-hidden">{t("admin.actions")}</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {items?.map((k) => (
-              <tr key={k.id} data-key-id={k.id} data-revoked={k.revokedAt ? "true" : "false"}>
-                <td>
-                  {k.name} <code class="muted-code">{k.id}</code>
-                </td>
-                <td>{t(`admin.roles.${k.role}`)}</td>
-                <td>{k.agency ?? "—"}</td>
-                <td>
-                  <When iso={k.createdAt} /> · {k.createdBy}
-                </td>
-                <td>
-                  {k.revokedAt ? (
-                    <>
-                      {t("admin.keys.revoked")} <When iso={k.revokedAt} />
-                    </>
-                  ) : (
-                    t("admin.keys.active")
-                  )}
-                </td>
-                <td>
-                  {k.revokedAt ? null : (
-                    <ConfirmButton
-                      label={t("admin.keys.revoke")}
-                      question={t("admin.keys.revokeQuestion", { name: k.name })}
-                      disabled={busy}
-                      onConfirm={() =>
-                        void run(async () => {
-                          await revokeKey(k.id);
-                          await reload();
-                        })
-                      }
-                    />
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <AdminTable
+        label={t("admin.keys.list")}
+        columns={[t("admin.keys.name"), t("admin.role"), t("admin.agency"), t("admin.created"), t("admin.status")]}
+        actions
+      >
+        {items?.map((k) => (
+          <tr key={k.id} data-key-id={k.id} data-revoked={k.revokedAt ? "true" : "false"}>
+            <td>
+              {k.name} <code class="muted-code">{k.id}</code>
+            </td>
+            <td>{t(`admin.roles.${k.role}`)}</td>
+            <td>{k.agency ?? "—"}</td>
+            <td>
+              <When iso={k.createdAt} /> · {k.createdBy}
+            </td>
+            <td>
+              {k.revokedAt ? (
+                <>
+                  {t("admin.keys.revoked")} <When iso={k.revokedAt} />
+                </>
+              ) : (
+                t("admin.keys.active")
+              )}
+            </td>
+            <td>
+              {k.revokedAt ? null : (
+                <ConfirmButton
+                  label={t("admin.keys.revoke")}
+                  question={t("admin.keys.revokeQuestion", { name: k.name })}
+                  disabled={busy}
+                  onConfirm={() =>
+                    void run(async () => {
+                      await revokeKey(k.id);
+                      await reload();
+                    })
+                  }
+                />
+              )}
+            </td>
+          </tr>
+        ))}
+      </AdminTable>
     </>
   );
 }
@@ -101,28 +89,7 @@ function NewKeyForm({ onCreated }: { onCreated: (key: ApiKey) => void }) {
         {t("admin.keys.name")}
         <input name="key-name" required value={name} onInput={(e) => setName(e.currentTarget.value)} />
       </label>
-      <label>
-        {t("admin.role")}
-        <select name="key-role" value={role} onChange={(e) => setRole(e.currentTarget.value)}>
-          {ROLES.map((r) => (
-            <option key={r} value={r}>
-              {t(`admin.roles.${r}`)}
-            </option>
-          ))}
-        </select>
-      </label>
-      {role === "agency" ? (
-        <label>
-          {t("admin.agencyId")}
-          <input
-            name="key-agency"
-            required
-            placeholder="urn:ngsi-ld:Organization:…"
-            value={agency}
-            onInput={(e) => setAgency(e.currentTarget.value)}
-          />
-        </label>
-      ) : null}
+      <RoleFields role={role} agency={agency} onRole={setRole} onAgency={setAgency} names={["key-role", "key-agency"]} />
       <button type="submit" class="button-primary" disabled={busy}>
         {t("admin.keys.create")}
       </button>

@@ -3,7 +3,7 @@
 
 import { useState } from "preact/hooks";
 import { createRule, deleteRule, listRules, type Rule, type RuleDocument, replaceRule } from "../../api/admin";
-import { ConfirmButton, Done, ErrorLine, useList } from "../../components/adminParts";
+import { AdminTable, ConfirmButton, Done, ErrorLine, SaveBar, useList } from "../../components/adminParts";
 import { useAction, When } from "../../components/incidentParts";
 import { lang, t, tOr } from "../../i18n";
 import { ruleScope } from "../../model/admin";
@@ -37,43 +37,33 @@ export function RulesTab() {
           {t("admin.rules.new")}
         </button>
         <ErrorLine error={error} />
-        <div class="table-scroll">
-          <table class="admin-table" aria-label={t("admin.rules.list")}>
-            <thead>
-              <tr>
-                <th scope="col">{t("admin.rules.rule")}</th>
-                <th scope="col">{t("admin.rules.kind")}</th>
-                <th scope="col">{t("admin.rules.scope")}</th>
-                <th scope="col">{t("admin.rules.severity")}</th>
-                <th scope="col">{t("admin.rules.enabled")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items?.map((r) => (
-                <tr key={r.id} data-rule={r.id} data-valid={r.valid ? "true" : "false"} class={r.id === selected ? "selected" : undefined}>
-                  <td>
-                    <button
-                      type="button"
-                      class="link-button"
-                      aria-pressed={r.id === selected}
-                      onClick={() => setSelected(r.id)}
-                    >
-                      {r.rule.name?.[l] ?? r.id}
-                    </button>
-                    <div class="hint">
-                      <code>{r.id}</code>
-                      {r.valid ? null : <span class="error"> · {t("admin.rules.invalid")}</span>}
-                    </div>
-                  </td>
-                  <td>{r.rule.kind ?? "—"}</td>
-                  <td>{ruleScope(r.rule)}</td>
-                  <td>{tOr(`alerts.sdm.${r.rule.alert?.severity ?? ""}`, r.rule.alert?.severity ?? "—")}</td>
-                  <td>{r.rule.enabled === false ? t("alerts.no") : t("alerts.yes")}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <AdminTable
+          label={t("admin.rules.list")}
+          columns={[t("admin.rules.rule"), t("admin.rules.kind"), t("admin.rules.scope"), t("admin.rules.severity"), t("admin.rules.enabled")]}
+        >
+          {items?.map((r) => (
+            <tr key={r.id} data-rule={r.id} data-valid={r.valid ? "true" : "false"} class={r.id === selected ? "selected" : undefined}>
+              <td>
+                <button
+                  type="button"
+                  class="link-button"
+                  aria-pressed={r.id === selected}
+                  onClick={() => setSelected(r.id)}
+                >
+                  {r.rule.name?.[l] ?? r.id}
+                </button>
+                <div class="hint">
+                  <code>{r.id}</code>
+                  {r.valid ? null : <span class="error"> · {t("admin.rules.invalid")}</span>}
+                </div>
+              </td>
+              <td>{r.rule.kind ?? "—"}</td>
+              <td>{ruleScope(r.rule)}</td>
+              <td>{tOr(`alerts.sdm.${r.rule.alert?.severity ?? ""}`, r.rule.alert?.severity ?? "—")}</td>
+              <td>{r.rule.enabled === false ? t("alerts.no") : t("alerts.yes")}</td>
+            </tr>
+          ))}
+        </AdminTable>
       </div>
       <div>
         {selected === null ? (
@@ -167,10 +157,7 @@ function RuleEditor({
       </p>
       <ErrorLine error={problem} id="rule-error" />
       {saved && !problem ? <Done>{t("admin.saved")}</Done> : null}
-      <div class="action-bar">
-        <button type="submit" class="button-primary" disabled={busy}>
-          {t("admin.save")}
-        </button>
+      <SaveBar busy={busy}>
         {rule ? (
           <ConfirmButton
             label={t("admin.delete")}
@@ -184,7 +171,7 @@ function RuleEditor({
             }
           />
         ) : null}
-      </div>
+      </SaveBar>
     </form>
   );
 }

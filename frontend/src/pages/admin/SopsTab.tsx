@@ -4,7 +4,7 @@
 
 import { useState } from "preact/hooks";
 import { listSops, type Sop, type SopStep, saveSop } from "../../api/admin";
-import { Done, ErrorLine, useList, useRevealed } from "../../components/adminParts";
+import { AdminTable, Done, ErrorLine, RecordCell, SaveBar, useList, useRevealed } from "../../components/adminParts";
 import { useAction } from "../../components/incidentParts";
 import { lang, t } from "../../i18n";
 import { formatNumber } from "../../i18n/format";
@@ -18,40 +18,20 @@ export function SopsTab() {
   return (
     <>
       <ErrorLine error={error} />
-      <div class="table-scroll">
-        <table class="admin-table" aria-label={t("admin.sops.list")}>
-          <thead>
-            <tr>
-              <th scope="col">{t("admin.sops.name")}</th>
-              <th scope="col">{t("admin.sops.categories")}</th>
-              <th scope="col">{t("admin.sops.steps")}</th>
-              <th scope="col">
-                <span class="visually-hidden">{t("admin.actions")}</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {items?.map((s) => (
-              <tr key={s.id} data-sop={s.id}>
-                <td>
-                  {s.name?.[l] ?? s.id}
-                  <div class="hint">
-                    <code>{s.id}</code>
-                  </div>
-                  {s.problems.length > 0 ? <div class="error">{s.problems.join("; ")}</div> : null}
-                </td>
-                <td>{[...s.categories, ...s.alert_sub_categories].join(", ") || "—"}</td>
-                <td>{formatNumber(s.steps?.length ?? 0, l, 0)}</td>
-                <td>
-                  <button type="button" aria-expanded={editing === s.id} onClick={() => setEditing(s.id)}>
-                    {t("admin.sops.editSteps")}
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <AdminTable label={t("admin.sops.list")} columns={[t("admin.sops.name"), t("admin.sops.categories"), t("admin.sops.steps")]} actions>
+        {items?.map((s) => (
+          <tr key={s.id} data-sop={s.id}>
+            <RecordCell name={s.name?.[l]} id={s.id} problems={s.problems} />
+            <td>{[...s.categories, ...s.alert_sub_categories].join(", ") || "—"}</td>
+            <td>{formatNumber(s.steps?.length ?? 0, l, 0)}</td>
+            <td>
+              <button type="button" aria-expanded={editing === s.id} onClick={() => setEditing(s.id)}>
+                {t("admin.sops.editSteps")}
+              </button>
+            </td>
+          </tr>
+        ))}
+      </AdminTable>
       {chosen ? <SopForm key={chosen.id} sop={chosen} onSaved={() => void reload()} onClose={() => setEditing(null)} /> : null}
     </>
   );
@@ -155,14 +135,7 @@ function SopForm({ sop, onSaved, onClose }: { sop: Sop; onSaved: () => void; onC
       </button>
       <ErrorLine error={error} />
       {saved ? <Done>{t("admin.sops.saved")}</Done> : null}
-      <div class="action-bar">
-        <button type="submit" class="button-primary" disabled={busy}>
-          {t("admin.save")}
-        </button>
-        <button type="button" onClick={onClose}>
-          {t("app.close")}
-        </button>
-      </div>
+      <SaveBar busy={busy} onClose={onClose} />
     </form>
   );
 }

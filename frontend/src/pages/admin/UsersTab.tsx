@@ -2,8 +2,8 @@
  * agency, disable or enable, unlock, sign out everywhere. */
 
 import { useState } from "preact/hooks";
-import { changeUser, createUser, listUsers, ROLES, signOutEverywhere, type User } from "../../api/admin";
-import { ConfirmButton, Done, ErrorLine, useList } from "../../components/adminParts";
+import { changeUser, createUser, listUsers, signOutEverywhere, type User } from "../../api/admin";
+import { AdminTable, ConfirmButton, Done, ErrorLine, RoleFields, useList } from "../../components/adminParts";
 import { useAction, When } from "../../components/incidentParts";
 import { t } from "../../i18n";
 
@@ -28,24 +28,14 @@ export function UsersTab() {
       ) : null}
       <ErrorLine error={error} />
       {items && items.length === 0 ? <p class="hint">{t("admin.users.none")}</p> : null}
-      <div class="table-scroll">
-        <table class="admin-table" aria-label={t("admin.users.list")}>
-          <thead>
-            <tr>
-              <th scope="col">{t("admin.users.username")}</th>
-              <th scope="col">{t("admin.role")}</th>
-              <th scope="col">{t("admin.status")}</th>
-              <th scope="col">{t("admin.users.lastLogin")}</th>
-              <th scope="col">{t("admin.actions")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items?.map((u) => (
-              <UserRow key={u.id} user={u} onChanged={shown} />
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <AdminTable
+        label={t("admin.users.list")}
+        columns={[t("admin.users.username"), t("admin.role"), t("admin.status"), t("admin.users.lastLogin"), t("admin.actions")]}
+      >
+        {items?.map((u) => (
+          <UserRow key={u.id} user={u} onChanged={shown} />
+        ))}
+      </AdminTable>
     </>
   );
 }
@@ -62,7 +52,6 @@ function UserRow({ user, onChanged }: { user: User; onChanged: (u: User) => void
       if (after) onChanged(after);
     });
   const locked = user.lockedUntil !== null && Date.parse(user.lockedUntil) > Date.now();
-  const id = `user-${user.id}`;
   return (
     <tr data-user={user.username}>
       <td>
@@ -81,26 +70,7 @@ function UserRow({ user, onChanged }: { user: User; onChanged: (u: User) => void
             );
           }}
         >
-          <label>
-            <span class="visually-hidden">{t("admin.role")}</span>
-            <select id={`${id}-role`} value={role} onChange={(e) => setRole(e.currentTarget.value)}>
-              {ROLES.map((r) => (
-                <option key={r} value={r}>
-                  {t(`admin.roles.${r}`)}
-                </option>
-              ))}
-            </select>
-          </label>
-          {role === "agency" ? (
-            <label>
-              <span class="visually-hidden">{t("admin.agencyId")}</span>
-              <input
-                value={agency}
-                placeholder="urn:ngsi-ld:Organization:…"
-                onInput={(e) => setAgency(e.currentTarget.value)}
-              />
-            </label>
-          ) : null}
+          <RoleFields role={role} agency={agency} onRole={setRole} onAgency={setAgency} inRow />
           <button type="submit" disabled={busy}>
             {t("admin.save")}
           </button>
@@ -187,22 +157,7 @@ function NewUserForm({ onCreated }: { onCreated: (u: User) => void }) {
         {t("admin.users.displayName")}
         <input name="displayName" value={displayName} onInput={(e) => setDisplayName(e.currentTarget.value)} />
       </label>
-      <label>
-        {t("admin.role")}
-        <select name="role" value={role} onChange={(e) => setRole(e.currentTarget.value)}>
-          {ROLES.map((r) => (
-            <option key={r} value={r}>
-              {t(`admin.roles.${r}`)}
-            </option>
-          ))}
-        </select>
-      </label>
-      {role === "agency" ? (
-        <label>
-          {t("admin.agencyId")}
-          <input name="agency" required value={agency} onInput={(e) => setAgency(e.currentTarget.value)} />
-        </label>
-      ) : null}
+      <RoleFields role={role} agency={agency} onRole={setRole} onAgency={setAgency} names={["role", "agency"]} />
       <label>
         {t("admin.users.locale")}
         <select name="locale" value={locale} onChange={(e) => setLocale(e.currentTarget.value)}>
