@@ -39,6 +39,7 @@ from cityioc.web import (
     alerts_api,
     catalogue_api,
     dead_letters_api,
+    direct_routes,
     errors,
     import_api,
     incidents_api,
@@ -166,6 +167,10 @@ def create_app(
         # full collections, which otherwise walk every start-up object in the middle of a request
         # (the hourly-average and PATCH benchmarks gained most from this: BENCHMARKS.md @34e71fc).
         gc.freeze()
+        # What lives on (rule state, caches) grows with the city: a full collection then walks
+        # all of it — pauses of ~50 ms every few seconds under the alert-latency benchmark's load,
+        # finding nothing (our data is acyclic). Collect the young often, the old rarely.
+        gc.set_threshold(10_000, 50, 100)
         if simulation is not None:
             await simulation.start(city)
         log.info("cityioc %s ready on %s", __version__, store.backend)
@@ -224,6 +229,7 @@ def create_app(
         app.include_router(sim_api.router)
     app.include_router(ui.router)
     ui.mount(app)  # last: the web UI's pages never shadow an API route
+    direct_routes.install(app)  # the hottest writes skip FastAPI's router walk (first in line)
     ui.compress(app)  # gzip for the UI's script and the entity lists (never the SSE stream)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app

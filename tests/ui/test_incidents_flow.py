@@ -173,6 +173,8 @@ def test_an_operator_turns_an_alert_into_an_incident_and_walks_its_procedure(
         "Nước đã rút, giao thông bình thường"
     )
 
+    # The audit reloads after the change: wait for its last row before reading the whole trail.
+    expect(page.locator('.audit-table tbody tr[data-action="incident-resolve"]')).to_have_count(1)
     actions = audit_actions(page)
     for expected in (
         "incident-create",

@@ -15,6 +15,7 @@ from psycopg import AsyncCursor
 from cityioc.hub.models import StoredEntity
 from cityioc.store.geo_index import location_bbox
 from cityioc.store.port import EntityQuery
+from cityioc.store.postgres.staging import PgArray, pg_list
 
 Cursor = AsyncCursor[tuple[Any, ...]]
 Loaded = dict[str, tuple[int, StoredEntity]]
@@ -57,7 +58,7 @@ async def load(cur: Cursor, tenant: str, ids: Collection[str], *, lock: bool = F
     sql = f"SELECT {_COLUMNS} FROM entities AS e WHERE e.tenant = %s AND e.id = ANY(%b::text[])"
     if lock:
         sql += " ORDER BY e.id FOR UPDATE"
-    await cur.execute(sql, (tenant, list(ids)))
+    await cur.execute(sql, (tenant, pg_list("text", list(ids))))
     found: Loaded = {}
     for row in await cur.fetchall():
         rid, entity = _row_to_entity(row)
@@ -65,17 +66,17 @@ async def load(cur: Cursor, tenant: str, ids: Collection[str], *, lock: bool = F
     return found
 
 
-def _arrays(entities: Sequence[StoredEntity]) -> list[list[Any]]:
+def _arrays(entities: Sequence[StoredEntity]) -> list[PgArray]:
     boxes = [location_bbox(e) for e in entities]
     return [
-        [e.id for e in entities],
-        [orjson.dumps(e.types).decode() for e in entities],
-        [orjson.dumps(e.doc).decode() for e in entities],
-        [e.created_at for e in entities],
-        [e.modified_at for e in entities],
-        [e.created_by for e in entities],
-        [e.modified_by for e in entities],
-        *([b[i] if b else None for b in boxes] for i in range(4)),
+        pg_list("text", [e.id for e in entities]),
+        pg_list("text", [orjson.dumps(e.types).decode() for e in entities]),
+        pg_list("text", [orjson.dumps(e.doc).decode() for e in entities]),
+        pg_list("int8", [e.created_at for e in entities]),
+        pg_list("int8", [e.modified_at for e in entities]),
+        pg_list("text", [e.created_by for e in entities]),
+        pg_list("text", [e.modified_by for e in entities]),
+        *(pg_list("float8", [b[i] if b else None for b in boxes]) for i in range(4)),
     ]
 
 

@@ -7,7 +7,9 @@ failing: the COPY runs under a savepoint, and a unique violation sends the batch
 path. There the batch is staged and a data-modifying CTE inserts it with ``ON CONFLICT DO
 NOTHING``, feeding exactly the rows it inserted to the rollup upsert, so a redelivered sample is
 neither stored nor counted twice, even when two processes race; then repeats with a changed value
-replace the stored one and their rollup buckets are rebuilt from raw.
+replace the stored one and their rollup buckets are rebuilt from raw. A few samples (what a
+single-entity write brings), or any number inside a pipeline, skip the COPY: that same CTE takes
+them as array parameters, one statement that can travel in a pipeline.
 
 Statements touch rows in (series, time) order, so concurrent writers mostly queue rather than
 deadlock; a deadlock that still happens is retried by the store.
@@ -23,6 +25,7 @@ import numpy as np
 import orjson
 from psycopg import AsyncCursor
 from psycopg.errors import UniqueViolation
+from psycopg.pq import PipelineStatus
 
 from cityioc.hub.models import Sample
 from cityioc.store.port import ROLLUP_WIDTHS_MS, RollupData, SeriesData, SeriesKey
@@ -32,6 +35,8 @@ Cursor = AsyncCursor[tuple[Any, ...]]
 Key = tuple[str, str, str]  # entity_id, attr, dataset_id
 
 NOTIFY_CHANNEL: Final = "cityioc_series"
+# Up to this many samples go as parameters (in a pipeline they always do) rather than by COPY.
+FEW_SAMPLES: Final = 64
 _KEY = operator.attrgetter("entity_id", "attr", "dataset_id")
 _T = operator.attrgetter("t")
 _VALUE = operator.attrgetter("value")
@@ -48,15 +53,19 @@ ON CONFLICT (sid, width, bucket) DO UPDATE SET
     n = r.n + excluded.n, sum = r.sum + excluded.sum, sumsq = r.sumsq + excluded.sumsq,
     mn = least(r.mn, excluded.mn), mx = greatest(r.mx, excluded.mx)
 """
-_INSERT = f"""
+
+
+def _insert_new(source: str) -> str:
+    """Insert the samples of ``source`` that are new, add them to their rollups, count them."""
+    return f"""
 WITH ins AS (
     INSERT INTO samples (sid, t, v, j)
-    SELECT sid, t, v, j FROM {staging.SAMPLES} ORDER BY sid, t
+    SELECT sid, t, v, j FROM {source} ORDER BY sid, t
     ON CONFLICT (sid, t) DO NOTHING
     RETURNING sid, t, v
 ), roll AS (
     INSERT INTO rollups AS r (sid, width, bucket, n, sum, sumsq, mn, mx)
-    SELECT ins.sid, w.width, ins.t - ((ins.t % w.width) + w.width) % w.width,
+    SELECT ins.sid, w.width, ins.t - mod(mod(ins.t, w.width) + w.width, w.width),
            count(*), sum(ins.v), sum(ins.v * ins.v), min(ins.v), max(ins.v)
     FROM ins CROSS JOIN (VALUES {_WIDTHS}) AS w (width)
     WHERE ins.v IS NOT NULL
@@ -67,6 +76,17 @@ WITH ins AS (
 )
 SELECT count(*) FROM ins
 """
+
+
+_INSERT = _insert_new(staging.SAMPLES)
+# A few samples sent as parameters instead (a pipeline cannot carry a COPY): a single-entity
+# write adds its samples and their rollups in one statement, sent along with the entity's UPDATE.
+_PARAMS = (
+    "(SELECT sid, t, v, j::jsonb AS j"
+    " FROM unnest(%b::int[], %b::bigint[], %b::float8[], %b::text[]) AS u (sid, t, v, j)) AS p"
+)
+_INSERT_PARAMS = _insert_new(_PARAMS)
+_STAGE_PARAMS = f"INSERT INTO {staging.SAMPLES} (sid, t, v, j) SELECT sid, t, v, j FROM {_PARAMS}"
 
 # A repeat with a different value replaces the stored one (NaN equals NaN here, as in SQLite).
 _REPLACE = f"""
@@ -125,7 +145,7 @@ class SeriesCache:
 
 async def resolve(cur: Cursor, tenant: str, keys: Collection[Key]) -> dict[Key, int]:
     """Ids of these series, creating the missing ones: one insert, one select."""
-    ents, attrs, sets = (list(col) for col in zip(*sorted(keys), strict=True))
+    ents, attrs, sets = (staging.pg_list("text", col) for col in zip(*sorted(keys), strict=True))
     await cur.execute(
         "INSERT INTO series (tenant, entity_id, attr, dataset_id)"
         " SELECT %s, e, a, d FROM unnest(%b::text[], %b::text[], %b::text[]) AS k (e, a, d)"
@@ -156,6 +176,9 @@ async def write_samples(
         )
         cached = [found[k] if s is None else s for k, s in zip(keys, cached, strict=True)]
     sids = cast(list[int], cached)  # every key resolved by now
+    if len(samples) <= FEW_SAMPLES or cur.connection.pgconn.pipeline_status != PipelineStatus.OFF:
+        await _write_few(cur, sids, samples)
+        return found
     staged = staging.stage(sids, list(map(_T, samples)), list(map(_VALUE, samples)))
     try:
         async with cur.connection.transaction(), cur.copy(_COPY_NEW) as copy:  # a savepoint
@@ -170,6 +193,29 @@ async def write_samples(
         return found
     await cur.execute(_ADD_ROLLUPS, staged.rollups)
     return found
+
+
+async def _write_few(cur: Cursor, sids: Sequence[int], samples: Sequence[Sample]) -> None:
+    """Samples in one statement, as parameters: what a single-entity write sends. Unlike COPY it
+    works in a pipeline, so it travels with the entity's UPDATE in one round trip."""
+    last = {(sid, s.t): s.value for sid, s in zip(sids, samples, strict=True)}  # last one wins
+    values = list(last.values())
+    floats, numeric = staging.numbers(values)
+    floats_or_null = [float(f) if ok else None for f, ok in zip(floats, numeric, strict=True)]
+    json_or_null = [
+        None if ok else orjson.dumps(v).decode() for v, ok in zip(values, numeric, strict=True)
+    ]
+    params = (
+        staging.pg_list("int4", [k[0] for k in last]),
+        staging.pg_list("int8", [k[1] for k in last]),
+        staging.pg_list("float8", floats_or_null),
+        staging.pg_list("text", json_or_null),
+    )
+    await cur.execute(_INSERT_PARAMS, params)
+    row = await cur.fetchone()
+    if row is None or row[0] < len(last):  # some were stored before: settle them as COPY does
+        await cur.execute(_STAGE_PARAMS, params)
+        await _replace_changed(cur)
 
 
 async def _replace_changed(cur: Cursor) -> None:

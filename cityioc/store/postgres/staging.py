@@ -73,6 +73,37 @@ def pg_array(values: npt.NDArray[Any]) -> PgArray:
     return PgArray(header + body.tobytes())
 
 
+_SCALAR_OIDS: Final = {"text": 25, "int4": 23, "int8": 20, "float8": 701}
+_SCALARS: Final = {
+    "int4": struct.Struct(">ii"),
+    "int8": struct.Struct(">iq"),
+    "float8": struct.Struct(">id"),
+}
+_NULL: Final = b"\xff\xff\xff\xff"
+_TEXT_LENGTH: Final = struct.Struct(">i")
+
+
+def pg_list(kind: str, values: Sequence[Any]) -> PgArray:
+    """A short list (``None`` is NULL) as a binary array: psycopg's list dumper inspects every
+    list to pick a type, which cost more than the rest of a single-entity write's parameters."""
+    oid = _SCALAR_OIDS[kind]
+    if not values:
+        return PgArray(struct.pack(">iii", 0, 0, oid))
+    parts = [struct.pack(">iiiii", 1, None in values, oid, len(values), 1)]
+    if kind == "text":
+        for value in values:
+            if value is None:
+                parts.append(_NULL)
+            else:
+                data = value.encode()
+                parts += (_TEXT_LENGTH.pack(len(data)), data)
+    else:
+        fixed = _SCALARS[kind]
+        size = fixed.size - 4
+        parts += (_NULL if v is None else fixed.pack(size, v) for v in values)
+    return PgArray(b"".join(parts))
+
+
 @dataclass(frozen=True, slots=True)
 class Staged:
     samples: bytes  # COPY stream of one row per (sid, t)

@@ -4,6 +4,8 @@ Each ``mutate`` is one transaction on a pooled connection: the named entities ar
 (``SELECT … FOR UPDATE``), ``decide`` runs, its mutation is written and the call returns after
 COMMIT. Two writers creating the same new entity cannot both win: inserts use ``ON CONFLICT DO
 NOTHING`` and the loser rolls back and runs again, so its ``decide`` sees the winner's row.
+A write naming a few entities is pipelined (``_Pipeline``): what matters for a single PATCH is
+the number of statements and round trips, not their size.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Collection
+from types import TracebackType
 from typing import Any, Final
 
+import psycopg
 from psycopg.errors import (
     CharacterNotInRepertoire,
     DeadlockDetected,
@@ -47,6 +51,7 @@ from cityioc.store.postgres.subscriptions import PostgresSubscriptions, write_ou
 log = logging.getLogger(__name__)
 
 ESTIMATE_SAMPLES_ABOVE: Final = 1_000_000  # counting a big samples table takes seconds
+PIPELINE_ENTITIES: Final = 16  # writes naming up to this many entities are pipelined
 
 
 class _CreatedMeanwhileError(Exception):
@@ -55,6 +60,34 @@ class _CreatedMeanwhileError(Exception):
     def __init__(self, ids: set[str]) -> None:
         super().__init__(f"{len(ids)} entities created concurrently")
         self.ids = ids
+
+
+class _Pipeline:
+    """Pipeline mode for a write naming a few entities (a single PATCH…): BEGIN travels with the
+    SELECT … FOR UPDATE, the writes with the statement whose answer is awaited, COMMIT with the
+    final sync — three round trips instead of about nine. It can be left mid-transaction, for a
+    big batch of samples that must go by COPY. ``_Pipeline(None)``: no pipeline at all."""
+
+    def __init__(self, conn: Conn | None) -> None:
+        self._mode = conn.pipeline() if conn is not None else None
+
+    async def __aenter__(self) -> _Pipeline:
+        if self._mode is not None:
+            await self._mode.__aenter__()
+        return self
+
+    async def leave(self) -> None:
+        """Send what is queued, wait for the answers and go on without pipelining."""
+        mode, self._mode = self._mode, None
+        if mode is not None:
+            await mode.__aexit__(None, None, None)
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, err: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        mode, self._mode = self._mode, None
+        if mode is not None:
+            await mode.__aexit__(kind, err, tb)
 
 
 class PostgresStore:
@@ -144,8 +177,15 @@ class PostgresStore:
         for _ in range(self.retries):
             try:
                 async with self.pool.connection() as conn:
-                    async with conn.transaction():
-                        mutation, found = await self._write(conn, tenant, wanted, decide, audit)
+                    if len(wanted) <= PIPELINE_ENTITIES:
+                        mutation, found = await self._write_pipelined(
+                            conn, tenant, wanted, decide, audit
+                        )
+                    else:
+                        async with conn.transaction():
+                            mutation, found = await self._write(
+                                conn, tenant, wanted, decide, audit, _Pipeline(None)
+                            )
                     self._commits += 1
                     self._series.remember(tenant, found)
                     return mutation
@@ -158,7 +198,7 @@ class PostgresStore:
                 raise BadRequestData(f"PostgreSQL cannot store this text: {err}") from err
         raise Conflict(f"gave up after {self.retries} attempts: concurrent writes kept conflicting")
 
-    async def _write(
+    async def _write_pipelined(
         self,
         conn: Conn,
         tenant: str,
@@ -166,9 +206,33 @@ class PostgresStore:
         decide: Decide,
         audit: Collection[AuditRecord],
     ) -> tuple[Mutation, dict[series.Key, int]]:
+        """``_write`` in one transaction, pipelined. BEGIN and COMMIT are sent by hand: psycopg's
+        ``transaction()`` syncs the pipeline after BEGIN, which would cost a round trip."""
+        try:
+            async with _Pipeline(conn) as pipeline:
+                await conn.execute("BEGIN")
+                written = await self._write(conn, tenant, ids, decide, audit, pipeline)
+                await conn.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(psycopg.Error):  # a broken connection is the pool's to drop
+                await conn.rollback()
+            raise
+        return written
+
+    async def _write(
+        self,
+        conn: Conn,
+        tenant: str,
+        ids: set[str],
+        decide: Decide,
+        audit: Collection[AuditRecord],
+        pipeline: _Pipeline,
+    ) -> tuple[Mutation, dict[series.Key, int]]:
         cur = conn.cursor(binary=True)  # results in binary: no text parsing of arrays and numbers
         loaded = await entities.load(cur, tenant, ids, lock=True)
         mutation = decide({eid: pair[1] for eid, pair in loaded.items()})
+        if len(mutation.samples) > series.FEW_SAMPLES:
+            await pipeline.leave()  # a big batch of samples goes by COPY, which needs it off
         taken = await entities.save_all(cur, tenant, mutation.upserts, loaded)
         if taken:
             raise _CreatedMeanwhileError(taken)
