@@ -11,6 +11,8 @@ import type { Look } from "../model/looks";
 import type { Change, EntityStore } from "../model/store";
 import { clusterHtml, markerHtml } from "./icons";
 
+const DENSE = 400; // markers beyond which a station layer is clustered (clusterDense)
+
 interface Placed {
   marker: L.Marker;
   layer: LayerDef;
@@ -70,18 +72,7 @@ export class MapController {
     this.map.createPane("areaLabels").style.zIndex = "450"; // above roads, below markers
     this.context.addTo(this.map);
     for (const layer of LAYERS) {
-      const group = layer.cluster
-        ? L.markerClusterGroup({
-            maxClusterRadius: 45,
-            disableClusteringAtZoom: 16,
-            showCoverageOnHover: false,
-            chunkedLoading: true,
-            // No cluster animations: cheaper on a wall, and none can outlive the map.
-            animate: false,
-            iconCreateFunction: (cluster) => this.clusterIcon(cluster),
-          })
-        : L.layerGroup();
-      this.groups.set(layer.id, group);
+      this.groups.set(layer.id, layer.cluster ? this.clusterGroup() : L.layerGroup());
     }
     this.unsubscribe = options.store.subscribe((changes, deleted) => this.update(changes, deleted));
     this.rebuild();
@@ -199,11 +190,50 @@ export class MapController {
     this.update(changes, []);
   }
 
+  private clusterGroup(): L.MarkerClusterGroup {
+    return L.markerClusterGroup({
+      maxClusterRadius: 45,
+      disableClusteringAtZoom: 16,
+      showCoverageOnHover: false,
+      chunkedLoading: true,
+      // No cluster animations: cheaper on a wall, and none can outlive the map.
+      animate: false,
+      iconCreateFunction: (cluster) => this.clusterIcon(cluster),
+    });
+  }
+
+  /** A layer drawn point by point (stations) is clustered once it would hold more than DENSE
+   * markers: thousands of markers take seconds to draw and cannot be told apart anyway, while a
+   * city's real stations (tens) stay unclustered. */
+  private clusterDense(changes: Change[]): void {
+    const adding = new Map<string, number>();
+    for (const { entity } of changes) {
+      const layer = layerOf(entity.type);
+      if (layer && !layer.cluster && !this.placed.has(entity.id)) {
+        adding.set(layer.id, (adding.get(layer.id) ?? 0) + 1);
+      }
+    }
+    for (const [id, count] of adding) {
+      const group = this.groups.get(id);
+      if (!group || group instanceof L.MarkerClusterGroup) continue;
+      if (group.getLayers().length + count <= DENSE) continue;
+      const markers = group.getLayers() as L.Marker[];
+      const shown = this.map.hasLayer(group);
+      group.remove();
+      group.clearLayers();
+      const clustered = this.clusterGroup();
+      clustered.addLayers(markers);
+      this.groups.set(id, clustered);
+      if (shown) clustered.addTo(this.map);
+    }
+  }
+
   private update(changes: Change[], deleted: string[]): void {
     let contextChanged = false;
     const refresh = new Map<string, L.Marker[]>();
     const added = new Map<L.LayerGroup, L.Marker[]>();
     for (const id of deleted) this.drop(id);
+    this.clusterDense(changes);
     for (const { entity, after } of changes) {
       if (entity.type === "AdministrativeArea" || entity.type === "Road") {
         contextChanged = true;
