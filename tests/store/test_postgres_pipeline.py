@@ -4,6 +4,7 @@ a big batch of samples leaves the pipeline for COPY. Both store and roll up the 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
+from typing import Any
 
 import psycopg
 import pytest
@@ -35,7 +36,7 @@ async def store(postgres_url: str, clock: FakeClock) -> AsyncIterator[PostgresSt
 
 
 def entity(value: object, at: int) -> StoredEntity:
-    doc = {TEMP: {"type": "Property", "value": value}}
+    doc: dict[str, Any] = {TEMP: {"type": "Property", "value": value}}
     return StoredEntity(EID, ["WeatherObserved"], doc, 0, at, "t", "t")
 
 
@@ -56,7 +57,8 @@ async def test_single_entity_writes_store_update_and_roll_up(store: PostgresStor
     await patch(store, [Sample(EID, TEMP, 1_000, 20.0)])
     await patch(store, [Sample(EID, TEMP, 2_000, 22.0)])
     found = await store.get_entities("default", [EID])
-    assert found[EID].doc[TEMP]["value"] == 22.0 and found[EID].modified_at == 2_000
+    attr = found[EID].doc[TEMP]
+    assert isinstance(attr, dict) and attr["value"] == 22.0 and found[EID].modified_at == 2_000
     data = (await store.read_series("default", [KEY], None, None))[KEY]
     assert (data.times.tolist(), data.values) == ([1_000, 2_000], [20.0, 22.0])
     hour = await store.read_rollups("default", KEY, HOUR, None, None)
