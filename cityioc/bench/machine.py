@@ -52,6 +52,21 @@ def now_text() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+TOOLS_ROW = "| load tools | "
+
+
+def tools_recorded(path: Path) -> list[str]:
+    """The load tools an existing BENCHMARKS.md names: a partial run (``--only``) keeps the
+    sections it did not run, so the header keeps their tools too."""
+    if not path.exists():
+        return []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith(TOOLS_ROW):
+            cell = line[len(TOOLS_ROW) :].rstrip(" |")
+            return [t.strip() for t in cell.split(",") if t.strip()]
+    return []
+
+
 def header(backends: Sequence[Backend], tools: Sequence[str]) -> str:
     postgres = next((b for b in backends if b.kind == "postgresql"), None)
     pg_text = "not used" if postgres is None else postgres.version
@@ -73,7 +88,7 @@ def header(backends: Sequence[Backend], tools: Sequence[str]) -> str:
         f"| Python | {platform.python_version()} ({platform.system()} {platform.release()}) |",
         f"| SQLite | {sqlite3.sqlite_version} |",
         f"| PostgreSQL | {pg_text} |",
-        f"| load tools | {', '.join(tools) or 'Python load generator'} |",
+        f"{TOOLS_ROW}{', '.join(tools) or 'Python load generator'} |",
         f"| last run | {now_text()}, commit {commit()} |",
     ]
     return "\n".join(lines)

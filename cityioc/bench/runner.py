@@ -24,7 +24,7 @@ from cityioc.bench import (
 )
 from cityioc.bench.context import FULL, QUICK, Context
 from cityioc.bench.databases import detect_backends, scratch_dir
-from cityioc.bench.machine import commit, header, now_text
+from cityioc.bench.machine import commit, header, now_text, tools_recorded
 from cityioc.bench.report import Section, render_section, update_file
 
 BENCHMARKS: dict[str, Callable[[Context], Section]] = {
@@ -75,6 +75,7 @@ def run_benchmarks(
             print(render_section(section) + "\n", flush=True)
             print(f"[bench] {name} took {time.monotonic() - started:.0f} s", file=sys.stderr)
         if write is not None:
-            update_file(write, header(backends, ctx.tools_used()), list(BENCHMARKS), sections)
+            tools = list(dict.fromkeys([*tools_recorded(write), *ctx.tools_used()]))
+            update_file(write, header(backends, tools), list(BENCHMARKS), sections)
             print(f"[bench] wrote {write}", file=sys.stderr)
     return sections

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from cityioc.bench.machine import header, tools_recorded
 from cityioc.bench.profiling import top_frames
 from cityioc.bench.report import Row, Section, Target, update_file
 from cityioc.bench.runner import BENCHMARKS, run_benchmarks
@@ -48,6 +49,13 @@ def test_only_the_sections_that_ran_are_replaced(tmp_path: Path) -> None:
     assert text.startswith("# new header")
     assert text.count("<!-- bench:ingest -->") == 1 and "new" in text and "120,000" in text
     assert "<!-- bench:size -->\n## size" in text  # kept as it was
+
+
+def test_a_partial_run_keeps_the_load_tools_of_the_sections_it_kept(tmp_path: Path) -> None:
+    path = tmp_path / "BENCHMARKS.md"
+    assert tools_recorded(path) == []
+    update_file(path, header([], ["py-spy", "wrk"]), list(BENCHMARKS), [])
+    assert tools_recorded(path) == ["py-spy", "wrk"]
 
 
 def test_profiles_rank_frames_by_own_time() -> None:
