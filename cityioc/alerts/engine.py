@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -23,13 +22,14 @@ from cityioc.alerts.content import content_of
 from cityioc.alerts.engine_state import EngineMemory
 from cityioc.alerts.external import Adopter
 from cityioc.alerts.names import ALERT, ALERT_RULE, RULE_PREFIX, N
+from cityioc.alerts.rule_context import CurrentChange, EngineContext
 from cityioc.alerts.rule_store import RuleStore
 from cityioc.alerts.rulebook import RuleBook
 from cityioc.alerts.rules.compiled import CompiledRule, Signal
 from cityioc.alerts.rules.conditions import current_value, observed_at
-from cityioc.alerts.rules.machine import State
 from cityioc.alerts.rules.model import MissingRule
 from cityioc.alerts.service import Alerts
+from cityioc.alerts.write_queue import OrderedWrites
 from cityioc.bus.events import ChangeEvent
 from cityioc.core.clock import Clock, parse_datetime_ms
 from cityioc.hub.models import StoredEntity
@@ -53,41 +53,6 @@ class Repeats:
     signal: Signal | None = None
     refresh: bool = False  # the content changed (AQI category, group members)
     written_at: int = 0
-
-
-class _Context:
-    """What one rule's evaluator sees of the engine. Every state it reaches for, drops or signals
-    about is marked as touched, for the next persist."""
-
-    def __init__(self, engine: Engine, rule: CompiledRule) -> None:
-        self.engine, self.rule = engine, rule
-        memory = engine.memory.of(rule.tenant)
-        self._states = memory.rule_states(rule.id)
-        self._memory = memory
-
-    def state(self, source: str) -> State:
-        self._memory.touched.add(("s", self.rule.id, source))
-        return self._states.setdefault(source, {})
-
-    def states(self) -> dict[str, State]:
-        return self._states
-
-    def touch(self, source: str) -> None:
-        self._memory.touched.add(("s", self.rule.id, source))
-
-    def drop(self, source: str) -> None:
-        self.touch(source)
-        self._states.pop(source, None)
-
-    def emit(self, signal: Signal) -> None:
-        self.touch(signal.source)
-        self.engine._signals.append(signal)
-
-    def previous(self, attr: str) -> tuple[int, float] | None:
-        return self.engine._previous.get(attr)
-
-    def changed(self) -> set[str] | None:
-        return self.engine._changed
 
 
 class Engine:
@@ -116,9 +81,7 @@ class Engine:
         self._reload: set[str] = set()
         self._known: set[str] = set()
         self._signals: list[Signal] = []
-        # The entity being evaluated: its readings before this change, per rate attribute
-        self._previous: dict[str, tuple[int, float] | None] = {}
-        self._changed: set[str] | None = None
+        self._current = CurrentChange()  # what the evaluators see of the change at hand
         # (tenant, entity id) → the screened rules pending or firing for it (rule_index.py)
         self._active: dict[tuple[str, str], set[str]] = {}
         self._repeats: dict[tuple[str, str, str], Repeats] = {}
@@ -128,10 +91,9 @@ class Engine:
         self._lock = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
         self._persisted_at = 0
-        # Alert writes in flight, the last one per (tenant, rule, source): the steps of one alert
-        # are written in order, different alerts side by side and while evaluation goes on.
-        self._writing: dict[tuple[str, str, str], asyncio.Task[None]] = {}
-        self._gate = asyncio.Semaphore(CONCURRENT_WRITES)
+        # Alert writes per (tenant, rule, source): one alert's steps in order, different alerts
+        # side by side and while evaluation goes on.
+        self._writes = OrderedWrites(CONCURRENT_WRITES)
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -152,7 +114,7 @@ class Engine:
         self._tasks = []
         async with self._lock:
             await self._flush_repeats(force=True)
-            await self._drain_writes()
+            await self._writes.drain()
             await self._persist()
 
     # --- intake (the bus handler: never blocks) -----------------------------------------------
@@ -207,9 +169,9 @@ class Engine:
                     await asyncio.sleep(0)
                 else:
                     await self.process()
-            if not self._writing:
+            if not self._writes:
                 return
-            await self._drain_writes()
+            await self._writes.drain()
 
     # --- the worker --------------------------------------------------------------------------
 
@@ -241,7 +203,7 @@ class Engine:
                 await self.adopter.run()
                 batch, self._pending = self._pending, {}
                 now = self.clock.now_ms()
-                contexts: dict[tuple[str, str], _Context] = {}
+                contexts: dict[tuple[str, str], EngineContext] = {}
                 for n, ((tenant, eid), (entity, changed)) in enumerate(batch.items()):
                     if entity is None:
                         self._forget_entity(tenant, eid)
@@ -259,7 +221,7 @@ class Engine:
         entity: StoredEntity,
         changed: set[str] | None,
         now: int,
-        contexts: dict[tuple[str, str], _Context],
+        contexts: dict[tuple[str, str], EngineContext],
     ) -> None:
         """One change through the rules that can concern it (the book's index, less the rules
         that only other attributes can move), keeping the index's record of the screened rules
@@ -268,7 +230,7 @@ class Engine:
         active = self._active.get(key)
         screened = self.book.screened(tenant)
         rates = self._rates(tenant, entity, changed, now)
-        self._changed = changed
+        self._current.changed = changed
         for rule in self.book.candidates(tenant, entity, active, rates):
             if not rule.moved_by(changed):
                 continue
@@ -292,8 +254,9 @@ class Engine:
         self, tenant: str, entity: StoredEntity, changed: set[str] | None, now: int
     ) -> dict[str, float] | None:
         """Keep the last reading of each series rate rules watch, and return this change's rate
-        per millisecond of each (the screen of rate rules; ``_previous`` is what they see)."""
-        self._previous.clear()
+        per millisecond of each (the rate rules' screen); the readings before it go to
+        ``_current.previous``, what the rules see."""
+        self._current.previous.clear()
         attrs = self.book.rate_attrs(tenant, entity.types)
         if not attrs:
             return None
@@ -314,7 +277,7 @@ class Engine:
             if last is not None and t < last[0]:
                 continue  # older than what was seen: out of order, ignored
             memory.set_last(attr, entity.id, [t, value])
-            self._previous[attr] = (last[0], last[1]) if last is not None else None
+            self._current.previous[attr] = (last[0], last[1]) if last is not None else None
             if last is not None and t > last[0]:
                 rates[attr] = (value - last[1]) / (t - last[0])
         return rates
@@ -345,12 +308,15 @@ class Engine:
             if now - self._persisted_at >= self.persist_ms:
                 self._persisted_at = now
                 collected = self.memory.collect(self._versions())
-        await self._drain_writes()  # what this tick raised or cleared is written when it returns
+        await self._writes.drain()  # what this tick raised or cleared is written when it returns
         if collected:
             await self.memory.write(collected, now)
 
-    def _context(self, rule: CompiledRule) -> _Context:
-        return _Context(self, rule)
+    def _context(self, rule: CompiledRule) -> EngineContext:
+        return EngineContext(rule, self.memory.of(rule.tenant), self._current, self._emit)
+
+    def _emit(self, signal: Signal) -> None:
+        self._signals.append(signal)  # the list is swapped at each dispatch: looked up per call
 
     # --- rules and memory ------------------------------------------------------------------------
 
@@ -376,8 +342,8 @@ class Engine:
         """Missing-data rules must know the silent entities too: read the scope once."""
         offset = 0
         context = self._context(rule)
-        self._changed = None  # a read, not a change: every attribute counts
-        self._previous.clear()
+        self._current.changed = None  # a read, not a change: every attribute counts
+        self._current.previous.clear()
         now = self.clock.now_ms()
         while True:
             query = EntityQuery(types=tuple(rule.types), limit=SCAN_PAGE, offset=offset)
@@ -430,38 +396,12 @@ class Engine:
                 signal
             )
         for key, chain in chains.items():
-            self._write_in_order(key, partial(self._apply_chain, chain))
-        while len(self._writing) > MAX_WRITING:  # back-pressure: the database is behind
-            await asyncio.wait(list(self._writing.values()), return_when=asyncio.FIRST_COMPLETED)
+            self._writes.submit(key, partial(self._apply_chain, chain))
+        await self._writes.wait_below(MAX_WRITING)  # back-pressure: the database is behind
 
     async def _apply_chain(self, chain: list[Signal]) -> None:
         for signal in chain:
             await self._apply(signal)
-
-    def _write_in_order(
-        self, key: tuple[str, str, str], work: Callable[[], Awaitable[None]]
-    ) -> None:
-        before = self._writing.get(key)
-
-        async def run() -> None:
-            if before is not None:
-                await asyncio.wait([before])  # its failure is logged by itself
-            async with self._gate:
-                await work()
-
-        task = asyncio.create_task(run())
-        self._writing[key] = task
-        task.add_done_callback(partial(self._written, key))
-
-    def _written(self, key: tuple[str, str, str], task: asyncio.Task[None]) -> None:
-        if self._writing.get(key) is task:
-            del self._writing[key]
-        if not task.cancelled() and (err := task.exception()) is not None:
-            log.error("writing an alert failed", exc_info=err)
-
-    async def _drain_writes(self) -> None:
-        while self._writing:
-            await asyncio.wait(list(self._writing.values()))
 
     async def _apply(self, signal: Signal) -> None:
         rule = signal.rule
@@ -502,7 +442,7 @@ class Engine:
                 del self._repeats[key]
                 due.append((key, waiting))
         for key, waiting in due:
-            self._write_in_order(key, partial(self._write_repeats, key, waiting))
+            self._writes.submit(key, partial(self._write_repeats, key, waiting))
 
     async def _write_repeats(self, key: tuple[str, str, str], waiting: Repeats) -> None:
         tenant, rule_id, source = key
