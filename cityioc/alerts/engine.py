@@ -26,7 +26,7 @@ from cityioc.alerts.rule_context import CurrentChange, EngineContext
 from cityioc.alerts.rule_store import RuleStore
 from cityioc.alerts.rulebook import RuleBook
 from cityioc.alerts.rules.compiled import CompiledRule, Signal
-from cityioc.alerts.rules.conditions import current_value, observed_at
+from cityioc.alerts.rules.conditions import default_instance
 from cityioc.alerts.rules.model import MissingRule
 from cityioc.alerts.service import Alerts
 from cityioc.alerts.write_queue import OrderedWrites
@@ -40,7 +40,7 @@ ACTOR = "alerts:engine"
 MAX_PENDING = 500_000  # distinct entities waiting; beyond this, changes are dropped and counted
 YIELD_EVERY = 500  # entities evaluated between two turns of the event loop
 SCAN_PAGE = 500
-CONCURRENT_WRITES = 32  # alert writes in flight at once (they meet in the store's group commits)
+CONCURRENT_WRITES = 256  # alert writes in flight at once (they meet in the store's group commits)
 MAX_WRITING = 10_000  # alerts with writes queued; beyond this, evaluation waits for the database
 
 
@@ -230,7 +230,7 @@ class Engine:
         active = self._active.get(key)
         screened = self.book.screened(tenant)
         rates = self._rates(tenant, entity, changed, now)
-        self._current.changed = changed
+        self._current.begin(changed)
         for rule in self.book.candidates(tenant, entity, active, rates):
             if not rule.moved_by(changed):
                 continue
@@ -265,12 +265,15 @@ class Engine:
         for attr in attrs:
             if changed is not None and attr not in changed:
                 continue
-            value = current_value(entity.doc, attr)
+            inst = default_instance(entity.doc, attr)
+            if inst is None:
+                continue
+            value = inst.get("value")
             if not isinstance(value, int | float) or isinstance(value, bool):
                 continue
-            at = observed_at(entity.doc, attr)
+            at = inst.get("observedAt")
             try:
-                t = parse_datetime_ms(at) if at is not None else entity.modified_at or now
+                t = parse_datetime_ms(at) if isinstance(at, str) else entity.modified_at or now
             except ValueError:
                 t = entity.modified_at or now
             last = memory.lasts.get((attr, entity.id))
@@ -342,7 +345,7 @@ class Engine:
         """Missing-data rules must know the silent entities too: read the scope once."""
         offset = 0
         context = self._context(rule)
-        self._current.changed = None  # a read, not a change: every attribute counts
+        self._current.begin(None)  # a read, not a change: every attribute counts
         self._current.previous.clear()
         now = self.clock.now_ms()
         while True:

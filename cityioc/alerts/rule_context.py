@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 
 from cityioc.alerts.engine_state import TenantMemory
 from cityioc.alerts.rules.compiled import CompiledRule, Signal
+from cityioc.alerts.rules.evaluators_time import last_observed
 from cityioc.alerts.rules.machine import State
+from cityioc.hub.models import StoredEntity
 
 
 @dataclass(slots=True)
@@ -19,6 +21,23 @@ class CurrentChange:
 
     previous: dict[str, tuple[int, float] | None] = field(default_factory=dict)
     changed: set[str] | None = None
+    # The latest observedAt per attribute set, worked out once per entity for all its rules
+    observed_of: StoredEntity | None = None
+    observed: dict[tuple[str, ...], int] = field(default_factory=dict)
+
+    def begin(self, changed: set[str] | None) -> None:
+        """A new change (or read) is evaluated: what was worked out for the last one is gone."""
+        self.changed = changed
+        self.observed_of = None
+
+    def last_observed(self, entity: StoredEntity, attrs: tuple[str, ...]) -> int:
+        if self.observed_of is not entity:  # held, so its id cannot be reused meanwhile
+            self.observed_of = entity
+            self.observed.clear()
+        seen = self.observed.get(attrs)
+        if seen is None:
+            seen = self.observed[attrs] = last_observed(entity, attrs, self.changed)
+        return seen
 
 
 class EngineContext:
@@ -55,3 +74,6 @@ class EngineContext:
 
     def changed(self) -> set[str] | None:
         return self._current.changed
+
+    def last_observed(self, entity: StoredEntity, attrs: tuple[str, ...]) -> int:
+        return self._current.last_observed(entity, attrs)

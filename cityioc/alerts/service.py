@@ -19,6 +19,7 @@ from cityioc.alerts.models import AlertContent, AlertView, What
 from cityioc.alerts.names import ALERT, N
 from cityioc.core.clock import Clock, iso_ms
 from cityioc.core.errors import BadRequestData, Conflict, ResourceNotFound
+from cityioc.hub.grouped import GroupedWrites
 from cityioc.hub.models import Mutation, StoredEntity
 from cityioc.hub.service import Hub
 from cityioc.store.port import AuditRecord
@@ -39,6 +40,7 @@ class Alerts:
     def __init__(self, hub: Hub, clock: Clock) -> None:
         self.hub = hub
         self.clock = clock
+        self.writes = GroupedWrites(hub)  # a burst of alert writes commits together
         self._callbacks: list[Callback] = []
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -106,7 +108,7 @@ class Alerts:
             audit.append(self._changed(now, actor, tenant, "alert-repeat", alert_id, changed))
             return self._written(found, changed, now, actor)
 
-        mutation = await self.hub.apply(tenant, [alert_id], decide, actor, audit)
+        mutation = await self.writes.apply(tenant, [alert_id], decide, actor, audit)
         self._notify(tenant, mutation, result[0])
         return result[0]
 
@@ -252,7 +254,7 @@ class Alerts:
             audit.append(self._changed(now, actor, tenant, action, alert_id, changed))
             return self._written(found, changed, now, actor)
 
-        mutation = await self.hub.apply(tenant, [alert_id], decide, actor, audit)
+        mutation = await self.writes.apply(tenant, [alert_id], decide, actor, audit)
         self._notify(tenant, mutation, result[0])
         return result[0]
 

@@ -30,19 +30,27 @@ def expand(name: str) -> str:
     return core_context().expand_term(name)
 
 
-def current_value(doc: Doc, attr: str) -> Any:
-    """The value of the attribute's default instance (no datasetId), or None."""
+def default_instance(doc: Doc, attr: str) -> dict[str, Any] | None:
+    """The attribute's default instance (no datasetId), or None."""
     found = doc.get(attr)
+    if type(found) is dict:  # one instance: the common case, without building a list
+        return None if found.get("datasetId") else found
     if found is None:
         return None
-    chosen = None
     for inst in instances(found):
         if not inst.get("datasetId"):
-            chosen = inst
-            break
+            return inst
+    return None
+
+
+def current_value(doc: Doc, attr: str) -> Any:
+    """The value of the attribute's default instance (no datasetId), or None."""
+    chosen = default_instance(doc, attr)
     if chosen is None:
         return None
     kind = chosen.get("type")
+    if kind == "Property":
+        return chosen.get("value")
     if kind == "Relationship":
         return chosen.get("object")
     if kind == "LanguageProperty":
@@ -51,14 +59,9 @@ def current_value(doc: Doc, attr: str) -> Any:
 
 
 def observed_at(doc: Doc, attr: str) -> str | None:
-    found = doc.get(attr)
-    if found is None:
-        return None
-    for inst in instances(found):
-        if not inst.get("datasetId"):
-            at = inst.get("observedAt")
-            return at if isinstance(at, str) else None
-    return None
+    chosen = default_instance(doc, attr)
+    at = chosen.get("observedAt") if chosen is not None else None
+    return at if isinstance(at, str) else None
 
 
 def compile_condition(cond: Condition) -> Predicate:

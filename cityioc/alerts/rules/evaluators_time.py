@@ -51,7 +51,7 @@ class Missing:
         self.attrs = tuple(expand(a) for a in rule.attributes)
 
     def on_entity(self, ctx: RuleContext, entity: StoredEntity, now: int) -> None:
-        seen = last_observed(entity, self.attrs, ctx.changed())
+        seen = ctx.last_observed(entity, self.attrs)
         st = ctx.state(entity.id)
         if seen <= st.get("s", -math.inf):
             return  # nothing newer: e.g. the start-up scan, or a write of other attributes
