@@ -7,8 +7,10 @@ back through the hub (``airQualityIndex``, ``airQualityLevel``, ``airQualityColo
 ``dominantPollutant``, ``airQualityIndexUS``, ``airQualityLevelUS``), observed at the time of the
 latest reading, so rules, maps and reports read them like any attribute. Once a local day is over,
 its daily VN_AQI is written as ``airQualityIndexDaily`` / ``airQualityLevelDaily`` (observed at
-the day's local midnight). Stations are read a few at a time and written in one batch per page, so
-the event loop stays free.
+the day's local midnight) — only for a complete enough day: a pollutant needs 18 of its 24 hourly
+means, and PM10 or PM2.5 must have them (``vn_daily``); a station that reported less that day
+gets no daily index for it (the attribute keeps its earlier day, dated). Stations are read a few
+at a time and written in one batch per page, so the event loop stays free.
 """
 
 from __future__ import annotations
@@ -176,11 +178,9 @@ class AqiJob:
             p: [hourly.get(p, {}).get(h) for h in hours] for p in POLLUTANTS
         }
         values["o3_before"] = [hourly.get("o3", {}).get(day - i * HOUR) for i in range(7, 0, -1)]
-        if not any(v is not None for p in ("pm25", "pm10") for v in values[p]):
-            return {}
         daily = vn_daily(values)
         if daily is None:
-            return {}
+            return {}  # too few hours that day (vn_daily): no daily index for it
         return {
             OUT["airQualityIndexDaily"]: _prop(daily.value, at),
             OUT["airQualityLevelDaily"]: _prop(vn_category(daily.value).code, at),

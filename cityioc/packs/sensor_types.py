@@ -29,11 +29,18 @@ POWER_STATES = ("on", "off", "low", "bootingUp")
 LANE_DIRECTIONS = ("forward", "backward")
 
 
+# How often a sensor of a type is expected to report (the simulator sends every minute, lamps
+# every four; devices of the field usually every few minutes): online while its last update is
+# within this × a tolerance (cityioc/packs/sensor_status.py).
+REPORT_EVERY_MS = 5 * 60_000
+
+
 @dataclass(frozen=True, slots=True)
 class SensorType:
     required: frozenset[str] = frozenset()
     initial: Mapping[str, Any] = field(default_factory=dict)
     check: Check | None = None
+    report_every_ms: int = REPORT_EVERY_MS
 
 
 def _value(attrs: Attrs, name: str) -> Any:

@@ -51,6 +51,7 @@ from cityioc.web import (
     ngsi_temporal,
     ops_api,
     readings,
+    sensors_api,
     session_api,
     sim_api,
     ui,
@@ -222,6 +223,7 @@ def create_app(
         users_api,
         alerts_api,
         catalogue_api,
+        sensors_api,
     ):
         app.include_router(module.router)
     if simulation is not None:

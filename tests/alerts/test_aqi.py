@@ -118,6 +118,27 @@ def test_vn_daily_skips_the_8h_ozone_index_above_400() -> None:
     assert result.sub_indices["o3"] == pytest.approx(vn_sub_index("o3_1h", 500) or 0)
 
 
+def test_vn_daily_needs_18_of_the_24_hours() -> None:
+    """Data completeness: 75 % of the day's hourly values, per pollutant."""
+    enough = [40.0] * 18 + [None] * 6
+    result = vn_daily({"pm25": enough})
+    assert result is not None and result.value == 80  # the mean of the 18 hours present
+    assert vn_daily({"pm25": [40.0] * 17 + [None] * 7}) is None
+    assert vn_daily({"pm25": [40.0] * 4}) is None  # a station that started at 20:00
+    # The gases cannot make up for missing PM …
+    assert vn_daily({"pm25": [40.0] * 10, "no2": [150.0] * 24}) is None
+    # … and a gas with too few hours is left out of a day PM completes.
+    partial = vn_daily({"pm10": [60.0] * 24, "no2": [150.0] * 12 + [None] * 12, "o3": [300.0] * 3})
+    assert partial is not None and set(partial.sub_indices) == {"pm10"}
+    assert vn_daily({"pm25": [40.0] * 12}, min_hours=12) is not None
+
+
+@given(st.lists(st.one_of(st.none(), st.floats(0, 400)), min_size=24, max_size=24))
+def test_vn_daily_is_published_exactly_when_pm_has_18_hours(hours: list[float | None]) -> None:
+    present = sum(1 for v in hours if v is not None)
+    assert (vn_daily({"pm25": hours}) is not None) == (present >= 18)
+
+
 @pytest.mark.parametrize(
     ("table", "concentration", "expected"),
     [

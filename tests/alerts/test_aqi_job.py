@@ -66,3 +66,35 @@ async def test_indices_are_computed_from_hourly_means_and_written(
     await rig.engine.idle()
     [alert] = await rig.alerts_list()
     assert alert.get("airQualityLevel") == "kem" and alert.severity == "medium"
+
+
+async def test_a_day_with_too_few_hours_gets_no_daily_index(
+    engine_store: Store, fake_clock: FakeClock
+) -> None:
+    """Yesterday one station reported 18 hours (75 %), another 17: only the first gets its daily
+    VN_AQI; today both have their hourly index."""
+    rig = await make_rig(engine_store, fake_clock, [])
+    today = parse_datetime_ms("2026-01-15T00:00:00+07:00")
+    fake_clock._now = today + 2 * HOUR + 10 * 60_000  # 02:10 local
+    complete, short = STATION, "urn:ngsi-ld:AirQualityObserved:short"
+    readings = []
+    for eid, silent_hours in ((complete, 6), (short, 7)):
+        start = today - 24 * HOUR + silent_hours * HOUR  # silent from midnight, then every 15 min
+        for t in range(start, fake_clock.now_ms(), 15 * 60_000):
+            readings.append(
+                {"entity": eid, "attribute": "pm25", "value": 40.0, "observedAt": iso_ms(t),
+                 "type": "AirQualityObserved"}
+            )  # fmt: skip
+    assert not (await rig.hub.ingest_readings("default", readings, "test")).errors
+    job = AqiJob(rig.hub, fake_clock, rig.engine.memory.known_tenants)
+    assert await job.run_once("default") == 2
+    found = await engine_store.get_entities("default", [complete, short])
+    core = core_context()
+    daily, hourly = core.expand_term("airQualityIndexDaily"), core.expand_term("airQualityIndex")
+    assert found[complete].doc[daily] == {
+        "type": "Property",
+        "value": 80,  # the mean of 18 hours of 40 µg/m³
+        "observedAt": iso_ms(today - 24 * HOUR),
+    }
+    assert daily not in found[short].doc
+    assert hourly in found[short].doc and hourly in found[complete].doc

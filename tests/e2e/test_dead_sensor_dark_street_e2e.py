@@ -75,8 +75,8 @@ def test_a_silent_station_and_a_dark_segment_are_handled_and_recover(story: Stor
     assert re.search(r"từ 10/03/2026 07:3[89]$", silent["title"]["vi"]), silent["title"]
     assert re.search(r"since 10 Mar 2026 07:3[89]$", silent["title"]["en"]), silent["title"]
 
-    # 3. The station shows as offline: its public data are older than the map's threshold (the
-    #    map decides "offline" from them; no API reports online/offline or uptime yet), while
+    # 3. The station shows as offline: its public data are older than the map's threshold, and
+    #    the server's sensor status (what the wall's "sensors online" shows) says so too, while
     #    the other weather stations are fresh.
     now = story.clock.now_ms()
     weather = story.anonymous(
@@ -88,6 +88,11 @@ def test_a_silent_station_and_a_dark_segment_are_handled_and_recover(story: Stor
     ages = {eid: now - _last_observed(story, eid, public=True) for eid in ids}
     assert ages[station] > OFFLINE_MS
     assert all(age < OFFLINE_MS for eid, age in ages.items() if eid != station), ages
+    status = story.anonymous("/api/v1/sensors/status", type="WeatherObserved")
+    assert status.status_code == 200, status.text
+    online = {i["id"]: i["online"] for i in status.json()["items"]}
+    assert online == {eid: eid != station for eid in ids}
+    assert status.json()["totals"] == {"online": len(ids) - 1, "offline": 1, "total": len(ids)}
 
     # 4. The dark segment: ONE alert for the segment, not one per lamp.
     story.run_until(local_ms("2026-03-10 08:00"))
@@ -158,6 +163,8 @@ def test_a_silent_station_and_a_dark_segment_are_handled_and_recover(story: Stor
     [silent_after] = story.alerts_of(SILENT_RULE)
     assert silent_after["id"] == silent["id"] and silent_after["status"] == "cleared"
     assert story.clock.now_ms() - _last_observed(story, station, public=True) < OFFLINE_MS
+    back = story.anonymous("/api/v1/sensors/status", type="WeatherObserved", items="false")
+    assert back.json()["totals"]["offline"] == 0, back.text
     assert len(story.alerts_of(DARK_RULE)) == 1  # still the one, cleared: nothing new
 
 

@@ -40,8 +40,13 @@ def test_wall_renders_dark_and_rotates_its_panels(open_page: OpenPage) -> None:
     figures = [int(f) for f in tiles.locator(".aqi-figure").all_inner_texts() if f.isdigit()]
     assert figures == sorted(figures, reverse=True), figures
     shoot(page, "wall-aqi")
-    expect(wall).to_have_attribute("data-panel", "online", timeout=5000)
+    # Who is online is the server's answer (GET /api/v1/sensors/status), not the page's guess.
+    with page.expect_response(lambda r: "/api/v1/sensors/status" in r.url) as answered:
+        expect(wall).to_have_attribute("data-panel", "online", timeout=5000)
+    status = answered.value.json()
+    assert status["totals"] == {"online": 9, "offline": 0, "total": 9}, status
     expect(page.locator(".online-figure")).to_have_text("9")
+    expect(page.locator(".online-types li")).to_have_count(len(status["types"]))
     shoot(page, "wall-online")
 
 

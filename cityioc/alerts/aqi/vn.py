@@ -80,28 +80,40 @@ def vn_hourly(
     return combine(sub)
 
 
-def vn_daily(hourly: Mapping[str, Sequence[float | None]]) -> AqiResult | None:
+MIN_DAILY_HOURS: Final = 18  # of 24: a daily value needs 75 % of the day's hourly values
+
+
+def vn_daily(
+    hourly: Mapping[str, Sequence[float | None]], *, min_hours: int = MIN_DAILY_HOURS
+) -> AqiResult | None:
     """The daily VN_AQI from one day's 24 hourly means per pollutant (None for a missing hour).
 
     PM: the mean of the day's hourly values. SO2, NO2, CO: the day's largest hourly value. O3: the
     larger of the 1h sub-index of the largest hourly value and the 8h sub-index of the largest
     rolling 8-hour mean (a day's 24 means; give ``o3`` the 7 hours before the day first, as
     ``o3_before``, to complete the morning ones), the 8h one skipped above 400 µg/m³.
+
+    Data completeness: a pollutant counts only with at least ``min_hours`` valid hourly values
+    (18 of 24, 75 %: Decision 1459 as summarised in shared/reference/aqi.md names no figure, so
+    the usual rule for a daily value from hourly ones applies). A day on which neither PM10 nor
+    PM2.5 has that many gets no daily index (None), however many hours it has of the gases.
     """
+    day = {
+        name: values
+        for name in POLLUTANTS
+        if len(values := [v for v in hourly.get(name, ()) if v is not None]) >= min_hours
+    }
     sub: dict[str, float | None] = {}
     for name in ("pm25", "pm10"):
-        values = [v for v in hourly.get(name, ()) if v is not None]
-        if values:
-            sub[name] = vn_sub_index(name, sum(values) / len(values))
+        if name in day:
+            sub[name] = vn_sub_index(name, sum(day[name]) / len(day[name]))
     if not sub:
         return None
     for name in ("so2", "no2", "co"):
-        values = [v for v in hourly.get(name, ()) if v is not None]
-        if values:
-            sub[name] = vn_sub_index(name, max(values))
-    o3_day = [v for v in hourly.get("o3", ()) if v is not None]
-    if o3_day:
-        one_hour = vn_sub_index("o3_1h", max(o3_day))
+        if name in day:
+            sub[name] = vn_sub_index(name, max(day[name]))
+    if "o3" in day:
+        one_hour = vn_sub_index("o3_1h", max(day["o3"]))
         series = [*hourly.get("o3_before", ()), *hourly.get("o3", ())]
         best_8h = max_rolling_mean(series, 8, last=len(hourly.get("o3", ())))
         if best_8h is not None and best_8h <= O3_8H_CEILING and one_hour is not None:

@@ -138,8 +138,11 @@ class Rate(NoSignals):
             ctx.emit(ctx.rule.signal(event, entity.id, t, entity, facts))
 
 
-class AqiCategory(NoSignals):
-    """``airQualityIndex`` in category ``at_least`` or worse; updated when the category moves."""
+class AqiCategory:
+    """``airQualityIndex`` in category ``at_least`` or worse for ``for``: fire; below
+    ``clear_below`` (default ``at_least``) for ``clear_for``: clear — the threshold kind's state
+    machine, ticks included. Updated when the category moves while firing. The state keeps the
+    alert's category (``cat``) and the last index (``v``), for a fire that comes with a tick."""
 
     def __init__(self, rule: AqiRule) -> None:
         self.rule = rule
@@ -154,18 +157,44 @@ class AqiCategory(NoSignals):
         st = ctx.state(entity.id)
         if machine.is_stale(st, t):
             return
-        category = vn_category(round(value))
-        facts, extra = aqi_facts(round(value), category.code)
-        was = st.get("cat")
-        events = machine.step(st, value >= self.low, value < self.clear_low, t, self.rule.for_, 0)
-        if machine.firing(st) or "fire" in events:
-            st["cat"] = category.code
-        else:
+        aqi = round(value)
+        st["v"] = aqi
+        trigger, clear = value >= self.low, value < self.clear_low
+        for event in machine.step(st, trigger, clear, t, self.rule.for_, self.rule.clear_for):
+            self._signal(ctx, event, entity.id, t, entity, st, aqi)
+
+    def on_tick(self, ctx: RuleContext, now: int) -> None:
+        for source, st in list(ctx.states().items()):
+            aqi = st.get("v")
+            if not isinstance(aqi, int):
+                continue  # state kept before the index was: the next reading moves it
+            for event in machine.tick(st, now, self.rule.for_, self.rule.clear_for):
+                self._signal(ctx, event, source, now, None, st, aqi)
+
+    def on_signal(self, ctx: RuleContext, signal: Signal, now: int) -> None:
+        return None
+
+    def _signal(
+        self,
+        ctx: RuleContext,
+        event: machine.Event,
+        source: str,
+        t: int,
+        entity: StoredEntity | None,
+        st: machine.State,
+        aqi: int,
+    ) -> None:
+        if event == "clear":
             st.pop("cat", None)
-        for event in events:
-            moved = event == "repeat" and was is not None and was != category.code
-            what: SignalKind = "update" if moved else event
-            ctx.emit(ctx.rule.signal(what, entity.id, t, entity, facts, extra))
+            ctx.emit(ctx.rule.signal("clear", source, t, entity))
+            return
+        code = vn_category(aqi).code
+        what: SignalKind = event
+        if event == "repeat" and st.get("cat") not in (None, code):
+            what = "update"  # the category moved while firing
+        st["cat"] = code
+        facts, extra = aqi_facts(aqi, code)
+        ctx.emit(ctx.rule.signal(what, source, t, entity, facts, extra))
 
 
 def aqi_facts(aqi: int, code: str) -> tuple[dict[str, Any], dict[str, Any]]:

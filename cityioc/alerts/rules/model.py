@@ -232,10 +232,14 @@ class MissingRule(RuleBase):
 
 
 class AqiRule(RuleBase):
+    """Hysteresis as for thresholds: the category held ``for`` before firing; cleared once below
+    ``clear_below`` for ``clear_for`` (a station hovering at 100/101 raises once, never flaps)."""
+
     kind: Literal["aqi"]
     at_least: AqiCode
     clear_below: AqiCode | None = None  # default: at_least
     for_: Duration = Field(default=0, alias="for")
+    clear_for: Duration = 0
 
     def needs_types(self) -> bool:
         return False  # AirQualityObserved by default

@@ -1,6 +1,7 @@
 /** KPI tiles of the live operations page; each opens what it counts (incidents and alerts: their
  * pages; the others: the layer or the station). */
 
+import { useSensorStatus } from "../api/sensors";
 import { store } from "../city";
 import { lang, t } from "../i18n";
 import { formatNumber } from "../i18n/format";
@@ -18,6 +19,7 @@ interface Props {
 export function KpiTiles({ onShowLayer, onSelect }: Props) {
   void store.version.value;
   const k = computeKpis(store, store.now.value);
+  const sensors = useSensorStatus()?.totals; // online as the server decides it
   const l = lang.value;
   const cat = k.worstAqi ? aqiCategory(k.worstAqi.value) : null;
   return (
@@ -71,8 +73,10 @@ export function KpiTiles({ onShowLayer, onSelect }: Props) {
       </button>
       <button type="button" class="kpi" data-kpi="online" onClick={() => onShowLayer("air")}>
         <span class="kpi-label">{t("kpi.online")}</span>
-        <span class="kpi-value">{formatNumber(k.online, l)}</span>
-        <span class="kpi-note">{t("kpi.onlineOf", { total: formatNumber(k.sensors, l) })}</span>
+        <span class="kpi-value">{sensors ? formatNumber(sensors.online, l) : "—"}</span>
+        <span class="kpi-note">
+          {sensors ? t("kpi.onlineOf", { total: formatNumber(sensors.total, l) }) : ""}
+        </span>
       </button>
     </section>
   );

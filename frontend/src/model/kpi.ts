@@ -1,7 +1,7 @@
-/** The figures of the KPI tiles and the wall, from the store. */
+/** The figures of the KPI tiles and the wall, from the store (sensors online: api/sensors.ts). */
 
 import { str } from "./entity";
-import { isClosedIncident, layerOf, SENSOR_TYPES, STALE_MS, stationAqi } from "./layers";
+import { isClosedIncident, STALE_MS, stationAqi } from "./layers";
 import { type Severity, SEVERITIES, severityOf } from "./looks";
 import type { EntityStore } from "./store";
 
@@ -11,9 +11,6 @@ export interface Kpis {
   alerts: Record<Severity, number>;
   alertTotal: number;
   worstAqi: { value: number; id: string; name: string } | null;
-  online: number;
-  sensors: number;
-  byType: { type: string; online: number; total: number }[];
 }
 
 function zero(): Record<Severity, number> {
@@ -24,9 +21,6 @@ export function computeKpis(store: EntityStore, now: number): Kpis {
   const incidents = zero();
   const alerts = zero();
   let worstAqi: Kpis["worstAqi"] = null;
-  let online = 0;
-  let sensors = 0;
-  const byType = new Map<string, { online: number; total: number }>();
   for (const e of store.entities.values()) {
     if (e.type === "Incident") {
       if (!isClosedIncident(e)) incidents[severityOf(e.attrs.capSeverity?.value, e.attrs.severity?.value)]++;
@@ -39,15 +33,11 @@ export function computeKpis(store: EntityStore, now: number): Kpis {
       }
       continue;
     }
-    if (!layerOf(e.type)?.sensor) continue;
+    // Sensors online are the server's (api/sensors.ts); the worst AQI is of the stations
+    // reporting now.
+    if (e.type !== "AirQualityObserved") continue;
     const isOnline = e.observedMs !== null && now - e.observedMs <= STALE_MS;
-    sensors++;
-    if (isOnline) online++;
-    const row = byType.get(e.type) ?? { online: 0, total: 0 };
-    row.total++;
-    if (isOnline) row.online++;
-    byType.set(e.type, row);
-    if (e.type === "AirQualityObserved" && isOnline) {
+    if (isOnline) {
       const aqi = stationAqi(e);
       if (aqi !== null && (worstAqi === null || aqi > worstAqi.value)) {
         worstAqi = { value: aqi, id: e.id, name: e.name };
@@ -61,8 +51,5 @@ export function computeKpis(store: EntityStore, now: number): Kpis {
     alerts,
     alertTotal: sum(alerts),
     worstAqi,
-    online,
-    sensors,
-    byType: SENSOR_TYPES.filter((t) => byType.has(t)).map((type) => ({ type, ...byType.get(type)! })),
   };
 }

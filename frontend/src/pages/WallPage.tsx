@@ -7,6 +7,7 @@
 
 import { useEffect, useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
+import { useSensorStatus } from "../api/sensors";
 import { signedIn } from "../api/session";
 import { store } from "../city";
 import { Clock, LiveStatus, Symbol } from "../components/common";
@@ -198,18 +199,19 @@ function titleOf(attrs: Record<string, { value: unknown }>, l: "vi" | "en"): str
   return typeof flat === "string" ? flat : null;
 }
 
+/** The server decides who is online (`api/sensors.ts`); the panel only draws its figures. */
 function OnlinePanel() {
-  void store.version.value;
   const l = lang.value;
-  const k = computeKpis(store, store.now.value);
+  const status = useSensorStatus();
+  const figure = (n: number | undefined) => (n === undefined ? "—" : formatNumber(n, l));
   return (
     <section class="wall-panel wall-online">
       <p class="online-total">
-        <span class="online-figure">{formatNumber(k.online, l)}</span>
-        <span class="online-of"> / {formatNumber(k.sensors, l)}</span>
+        <span class="online-figure">{figure(status?.totals.online)}</span>
+        <span class="online-of"> / {figure(status?.totals.total)}</span>
       </p>
       <ul class="online-types">
-        {k.byType.map((row) => (
+        {(status?.types ?? []).map((row) => (
           <li key={row.type}>
             <span class="online-type">{tOr(`types.${row.type}`, row.type)}</span>
             <span class="online-bar" aria-hidden="true">
