@@ -26,7 +26,7 @@ from cityioc.store.port import Store
 
 MODULE = "alerts"
 TENANTS = "alerts-tenants"  # the tenants the engine has seen: one key per tenant
-WRITE_CHUNK = 2_000  # rows per write: a big persist must not hold the database writer long
+WRITE_CHUNK = 500  # rows per write: a big persist must not hold the database writer long
 
 Touched = set[tuple[str, str, str]]  # (kind "s"/"a", rule id, source) or ("l", attribute, entity)
 

@@ -3,8 +3,10 @@
 Writes are queued to the writer, which takes every job waiting, runs each in its own SAVEPOINT
 inside one ``BEGIN IMMEDIATE`` transaction, commits once, and only then resolves the callers'
 futures — so a caller is acknowledged only after its data is durable, and a burst of small writes
-costs one commit. Readers use their own connections (WAL lets them run beside the writer) and never
-block the event loop.
+costs one commit. Urgent jobs (a single alert, an operator's edit) waiting beside bulk ones
+(ingest batches, compaction steps) commit first, on their own: they wait for the commit in
+progress, not also for the bulk queued behind it. Readers use their own connections (WAL lets
+them run beside the writer) and never block the event loop.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class _Job:
     fn: Callable[[sqlite3.Connection], Any]
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[Any]
+    urgent: bool
 
 
 _STOP = object()
@@ -84,10 +87,12 @@ class SqliteEngine:
         )
         self._writer.start()
 
-    async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    async def write(self, fn: Callable[[sqlite3.Connection], T], *, urgent: bool = False) -> T:
+        """Run ``fn`` in the writer's next commit; ``urgent``: a small write someone waits for,
+        committed ahead of the bulk jobs waiting with it."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._jobs.put(_Job(fn, loop, future))
+        self._jobs.put(_Job(fn, loop, future, urgent))
         return await future
 
     async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
@@ -137,6 +142,10 @@ class SqliteEngine:
                         stop = True
                         break
                     batch.append(nxt)  # type: ignore[arg-type]
+                urgent = [job for job in batch if job.urgent]
+                if urgent and len(urgent) < len(batch):
+                    self._commit_batch(conn, urgent)
+                    batch = [job for job in batch if not job.urgent]
                 self._commit_batch(conn, batch)
                 if stop:
                     return

@@ -1,0 +1,62 @@
+"""The SQLite writer: group commit, and urgent jobs committed before the bulk queued with them."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from cityioc.store.sqlite.engine import SqliteEngine
+
+
+async def test_jobs_waiting_together_share_one_commit(tmp_path: Path) -> None:
+    engine = SqliteEngine(tmp_path / "w.db")
+    engine.start()
+    try:
+        await engine.write(lambda c: c.execute("CREATE TABLE t (x INTEGER)"))
+        before = engine.commits
+
+        def insert(i: int) -> Callable[[sqlite3.Connection], object]:
+            return lambda c: c.execute("INSERT INTO t VALUES (?)", (i,))
+
+        await asyncio.gather(*(engine.write(insert(i)) for i in range(50)))
+        assert engine.commits - before <= 2  # the first alone at most, the rest together
+        rows = await engine.read(lambda c: c.execute("SELECT count(*) FROM t").fetchone()[0])
+        assert rows == 50
+    finally:
+        await engine.close()
+
+
+async def test_an_urgent_job_commits_before_the_bulk_queued_with_it(tmp_path: Path) -> None:
+    engine = SqliteEngine(tmp_path / "w.db")
+    engine.start()
+    order: list[str] = []
+    release = threading.Event()
+
+    def blocker(conn: sqlite3.Connection) -> None:
+        release.wait(5)  # holds the writer while the others queue up behind it
+
+    def job(name: str) -> Callable[[sqlite3.Connection], int]:
+        def run(conn: sqlite3.Connection) -> int:
+            order.append(name)
+            return engine.commits  # the commits before this one's: which commit it is in
+
+        return run
+
+    try:
+        blocking = asyncio.ensure_future(engine.write(blocker))
+        await asyncio.sleep(0.05)
+        bulk = [asyncio.ensure_future(engine.write(job(f"bulk{i}"))) for i in range(3)]
+        urgent = asyncio.ensure_future(engine.write(job("urgent"), urgent=True))
+        await asyncio.sleep(0.05)
+        release.set()
+        await blocking
+        in_commit = await urgent
+        bulk_commits = await asyncio.gather(*bulk)
+        assert order == ["urgent", "bulk0", "bulk1", "bulk2"]
+        assert all(n > in_commit for n in bulk_commits)  # its own commit, not theirs
+    finally:
+        release.set()
+        await engine.close()
