@@ -60,3 +60,26 @@ async def test_an_urgent_job_commits_before_the_bulk_queued_with_it(tmp_path: Pa
     finally:
         release.set()
         await engine.close()
+
+
+async def test_the_wal_is_checkpointed_beside_the_writer(tmp_path: Path) -> None:
+    path = tmp_path / "w.db"
+    engine = SqliteEngine(path)
+    engine.start()
+    try:
+        auto = await engine.write(lambda c: c.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+        assert auto == 0  # commits never checkpoint
+        await engine.write(lambda c: c.execute("CREATE TABLE t (x BLOB)"))
+        size_before = path.stat().st_size
+        for _ in range(20):
+            await engine.write(
+                lambda c: c.executemany("INSERT INTO t VALUES (?)", [(b"x" * 4000,)] * 50)
+            )
+        for _ in range(100):  # the checkpointer copies the WAL into the database file
+            if path.stat().st_size > size_before + 3_000_000:
+                break
+            await asyncio.sleep(0.05)
+        assert path.stat().st_size > size_before + 3_000_000
+        assert engine.checkpoints > 0
+    finally:
+        await engine.close()

@@ -3,10 +3,11 @@
 Writes are queued to the writer, which takes every job waiting, runs each in its own SAVEPOINT
 inside one ``BEGIN IMMEDIATE`` transaction, commits once, and only then resolves the callers'
 futures — so a caller is acknowledged only after its data is durable, and a burst of small writes
-costs one commit. Urgent jobs (a single alert, an operator's edit) waiting beside bulk ones
-(ingest batches, compaction steps) commit first, on their own: they wait for the commit in
-progress, not also for the bulk queued behind it. Readers use their own connections (WAL lets
-them run beside the writer) and never block the event loop.
+costs one commit. A thread of its own checkpoints the WAL, so that commits never do. Urgent jobs
+(a single alert, an operator's edit) waiting beside bulk ones (ingest batches, compaction steps)
+commit first, on their own: they wait for the commit in progress, not also for the bulk queued
+behind it. Readers use their own connections (WAL lets them run beside the writer) and never
+block the event loop.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 MAX_JOBS_PER_COMMIT = 256
+CHECKPOINT_EVERY_S = 0.2
+WAL_LIMIT_BYTES = 256 * 2**20
 
 
 def connect(
@@ -73,6 +76,9 @@ class SqliteEngine:
         self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="sqlite-read")
         self.commits = 0
         self.jobs_committed = 0
+        self.checkpoints = 0
+        self._stopping = threading.Event()
+        self._checkpointer: threading.Thread | None = None
 
     @property
     def reader_count(self) -> int:
@@ -82,10 +88,33 @@ class SqliteEngine:
         conn = connect(self.path, synchronous=self._synchronous)
         if self._setup:
             self._setup(conn)
+        conn.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer thread does it
         self._writer = threading.Thread(
             target=self._write_loop, args=(conn,), name="sqlite-writer", daemon=True
         )
         self._writer.start()
+        self._checkpointer = threading.Thread(
+            target=self._checkpoint_loop, name="sqlite-checkpoint", daemon=True
+        )
+        self._checkpointer.start()
+
+    def _checkpoint_loop(self) -> None:
+        """Copy the WAL into the database beside the writer (its commits would otherwise do it,
+        every ~4 MB, while holding the write lock). PASSIVE never waits for anyone; should the
+        WAL still grow past WAL_LIMIT_BYTES (readers pinning it), a TRUNCATE waits for them."""
+        conn = connect(self.path, synchronous=self._synchronous)
+        wal = Path(str(self.path) + "-wal")
+        try:
+            while not self._stopping.wait(CHECKPOINT_EVERY_S):
+                try:
+                    big = wal.exists() and wal.stat().st_size > WAL_LIMIT_BYTES
+                    mode = "TRUNCATE" if big else "PASSIVE"
+                    conn.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
+                    self.checkpoints += 1
+                except sqlite3.Error:
+                    log.exception("WAL checkpoint failed; will retry")
+        finally:
+            conn.close()
 
     async def write(self, fn: Callable[[sqlite3.Connection], T], *, urgent: bool = False) -> T:
         """Run ``fn`` in the writer's next commit; ``urgent``: a small write someone waits for,
@@ -115,6 +144,10 @@ class SqliteEngine:
             conn.execute("COMMIT")
 
     async def close(self) -> None:
+        self._stopping.set()
+        if self._checkpointer is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self._checkpointer.join)
+            self._checkpointer = None
         if self._writer is not None:
             self._jobs.put(_STOP)
             await asyncio.get_running_loop().run_in_executor(None, self._writer.join)
