@@ -15,6 +15,17 @@ from cityioc.store.names import LOCATION
 from cityioc.store.port import EntityQuery
 
 CHUNK = 500
+# Every update in one statement (the GIL is let go once, not once per row: see series.py); the
+# documents travel as JSON inside the JSON array and are stored as SQLite renders them.
+_UPDATE_ALL = (
+    "UPDATE entities SET types = u.value -> 0, doc = u.value -> 1, modified_at = u.value ->> 2,"
+    " modified_by = u.value ->> 3 FROM json_each(?) AS u WHERE entities.rid = u.value ->> 4"
+)
+# The rows as one JSON array, fetched in one step (see _UPDATE_ALL) and parsed in one call
+_AS_ONE_JSON = (
+    "json_group_array(json_array(e.rid, e.id, json(e.types), json(e.doc), e.created_at,"
+    " e.modified_at, e.created_by, e.modified_by))"
+)
 _COLUMNS = "e.rid, e.id, e.types, e.doc, e.created_at, e.modified_at, e.created_by, e.modified_by"
 
 
@@ -42,10 +53,11 @@ def load(
     found: dict[str, tuple[int, StoredEntity]] = {}
     for part in chunks(list(ids)):
         marks = ",".join("?" * len(part))
-        sql = f"SELECT {_COLUMNS} FROM entities e WHERE e.tenant = ? AND e.id IN ({marks})"
-        for row in conn.execute(sql, (tenant, *part)):
-            rid, entity = _row_to_entity(row)
-            found[entity.id] = (rid, entity)
+        sql = f"SELECT {_AS_ONE_JSON} FROM entities e WHERE e.tenant = ? AND e.id IN ({marks})"
+        for rid, eid, types, doc, *rest in orjson.loads(
+            conn.execute(sql, (tenant, *part)).fetchone()[0]
+        ):
+            found[eid] = (rid, StoredEntity(eid, types, doc, *rest))
     return found
 
 
@@ -64,20 +76,10 @@ def save_all(
             _index(conn, tenant, rid, entity, None)
             continue
         rid, old = previous
-        updates.append(
-            (
-                orjson.dumps(entity.types).decode(),
-                orjson.dumps(entity.doc).decode(),
-                entity.modified_at,
-                entity.modified_by,
-                rid,
-            )
-        )
+        updates.append((entity.types, entity.doc, entity.modified_at, entity.modified_by, rid))
         _index(conn, tenant, rid, entity, old)
-    conn.executemany(
-        "UPDATE entities SET types = ?, doc = ?, modified_at = ?, modified_by = ? WHERE rid = ?",
-        updates,
-    )
+    if updates:
+        conn.execute(_UPDATE_ALL, (orjson.dumps(updates),))
 
 
 def _insert(conn: sqlite3.Connection, tenant: str, entity: StoredEntity) -> int:

@@ -21,6 +21,12 @@ from cityioc.store.rollups import combine_rollups, partials
 from cityioc.store.sqlite.entities import chunks
 
 SeriesCacheKey = tuple[str, str, str, str]
+# All rows in one statement: ``executemany`` would let go of the GIL and take it back for each
+# row, and under load (the event loop parsing requests) each take-back waits its turn.
+INSERT_HOT = (
+    "INSERT INTO samples_hot (sid, t, v, j)"
+    " SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?)"
+)
 LOWEST = -(2**63)
 DAY_MS = 86_400_000
 HIGHEST = 2**63 - 1
@@ -93,10 +99,7 @@ def write_samples(
     last_t = index.last_t
     for key in [k for k in latest if k[1] <= last_t[k[0]]]:
         _settle_hot_repeat(conn, key, latest)
-    conn.executemany(
-        "INSERT INTO samples_hot (sid, t, v, j) VALUES (?, ?, ?, ?)",
-        [(sid, t, v, j) for (sid, t), (v, j) in latest.items()],
-    )
+    conn.execute(INSERT_HOT, (orjson.dumps([(*k, *vj) for k, vj in latest.items()]),))
     for sid, t in latest:
         if t > last_t[sid]:  # noqa: PLR1730 — the branch skips a store on the hot path
             last_t[sid] = t
