@@ -224,9 +224,16 @@ class PostgresDatabase:
             return tuple(found) if found is not None else None
 
     def settle(self, max_seconds: float) -> float:
-        """Refresh planner statistics, as autovacuum would have for data this old."""
+        """Wait until the store has compacted its hot samples (if its layout has them), then
+        refresh planner statistics, as autovacuum would have for data this old."""
         started = time.monotonic()
         with self._connect() as conn:
+            blocks = conn.execute("SELECT to_regclass('sample_blocks') IS NOT NULL").fetchone()
+            while blocks and blocks[0] and time.monotonic() - started < max_seconds:
+                hot = conn.execute("SELECT EXISTS (SELECT 1 FROM samples)").fetchone()
+                if hot is None or not hot[0]:
+                    break
+                time.sleep(0.5)
             conn.execute("ANALYZE")
         return time.monotonic() - started
 
@@ -287,9 +294,9 @@ def _copy_binary(batch: RawBatch) -> bytes:
 def raw_scan(db: Database, entity_id: str, times: int) -> tuple[str, list[float]]:
     """Latencies of a full scan of one series' raw samples, the way its layout allows.
 
-    With a row per sample (a ``samples`` table): ``SELECT avg(v) … WHERE sid = ?`` in SQL. With
-    samples in encoded blocks there is no SQL for it: the store reads every raw sample of the
-    series (``Store.read_series`` over all time) and numpy takes the mean.
+    With a row per sample (a ``samples`` table and no blocks): ``SELECT avg(v) … WHERE sid = ?``
+    in SQL. With samples in encoded blocks there is no SQL for it: the store reads every raw
+    sample of the series (``Store.read_series`` over all time) and numpy takes the mean.
     """
     found = db.row(
         "SELECT sid, tenant, attr, dataset_id FROM series WHERE entity_id = ?", [entity_id]
@@ -297,7 +304,8 @@ def raw_scan(db: Database, entity_id: str, times: int) -> tuple[str, list[float]
     if found is None:
         raise RuntimeError(f"no series of {entity_id} in the database")
     sid, tenant, attr, dataset = found
-    if "samples" in db.table_bytes():
+    tables = db.table_bytes()
+    if "samples" in tables and "sample_blocks" not in tables:
         sql = "SELECT avg(v) FROM samples WHERE sid = ?"
         return "SQL `avg(v)` over the series' rows", db.timed(sql, [sid], times)
     key = SeriesKey(entity_id, attr, dataset)

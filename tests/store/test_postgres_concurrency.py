@@ -33,7 +33,9 @@ async def stores(postgres_url: str, clock: FakeClock) -> AsyncIterator[Pair]:
     finally:
         await asyncio.gather(a.close(), b.close())
         with psycopg.connect(postgres_url, autocommit=True) as conn:
-            conn.execute("TRUNCATE entities, series, samples, rollups, audit, api_keys")
+            conn.execute(
+                "TRUNCATE entities, series, samples, sample_blocks, rollups, audit, api_keys"
+            )
 
 
 def create(eid: str, attr: str) -> Decide:

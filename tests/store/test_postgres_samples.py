@@ -22,14 +22,17 @@ KEY = SeriesKey("urn:v", PM25)
 
 @pytest.fixture
 async def store(postgres_url: str, clock: FakeClock) -> AsyncIterator[PostgresStore]:
-    s = PostgresStore(postgres_url, clock=clock, max_size=2)
+    # No background compaction: these tests look at the hot rows themselves.
+    s = PostgresStore(postgres_url, clock=clock, max_size=2, compact_every_s=None)
     await s.open()
     try:
         yield s
     finally:
         await s.close()
         with psycopg.connect(postgres_url, autocommit=True) as conn:
-            conn.execute("TRUNCATE entities, series, samples, rollups, audit, api_keys")
+            conn.execute(
+                "TRUNCATE entities, series, samples, sample_blocks, rollups, audit, api_keys"
+            )
 
 
 async def write(store: PostgresStore, samples: list[Sample]) -> None:

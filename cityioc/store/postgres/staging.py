@@ -3,8 +3,9 @@
 The samples become one binary COPY stream: fixed-width rows make the whole batch one structured
 array and one ``tobytes()`` (measured ~1.5x the end-to-end rate of ``Copy.write_row`` with
 ``set_types``, which costs an await and a Python call per row); only non-numeric values, the
-rare case, are framed one by one. The batch's rollup partials are computed here too (numpy,
-``cityioc.store.rollups``) and sent as binary array parameters of a single upsert.
+rare case, are framed one by one. ``rollup_arrays`` turns rollup partials (numpy,
+``cityioc.store.rollups``) into the binary array parameters of a single upsert: the compactor's,
+for the samples it moves into blocks.
 """
 
 from __future__ import annotations
@@ -107,7 +108,6 @@ def pg_list(kind: str, values: Sequence[Any]) -> PgArray:
 @dataclass(frozen=True, slots=True)
 class Staged:
     samples: bytes  # COPY stream of one row per (sid, t)
-    rollups: tuple[PgArray, ...]  # partials of the numeric rows per width and bucket, by column
     rows: int
 
 
@@ -165,13 +165,13 @@ def stage(sids: Sequence[int], times: Sequence[int], values: Sequence[Any]) -> S
         parts.append(b"\x01")
         parts.append(text)
     parts.append(_TRAILER)
-    return Staged(b"".join(parts), _rollups(sid[num], t[num], floats[num]), len(keep))
+    return Staged(b"".join(parts), len(keep))
 
 
-def _rollups(
-    sid: npt.NDArray[np.int32], t: npt.NDArray[np.int64], v: npt.NDArray[np.float64]
+def rollup_arrays(
+    sid: npt.NDArray[np.integer[Any]], t: npt.NDArray[np.int64], v: npt.NDArray[np.float64]
 ) -> tuple[PgArray, ...]:
-    """The batch's partials for every width, as the eight columns of ``rollups``."""
+    """The samples' partials for every width, as the eight columns of ``rollups``."""
     with np.errstate(over="ignore", invalid="ignore"):  # inf - inf is NaN, as in SQL
         found = [(w, partials(sid, t, v, w)) for w in ROLLUP_WIDTHS_MS]
     columns: list[list[npt.NDArray[Any]]] = [

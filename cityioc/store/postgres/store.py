@@ -6,6 +6,9 @@ COMMIT. Two writers creating the same new entity cannot both win: inserts use ``
 NOTHING`` and the loser rolls back and runs again, so its ``decide`` sees the winner's row.
 A write naming a few entities is pipelined (``_Pipeline``): what matters for a single PATCH is
 the number of statements and round trips, not their size.
+
+Samples go to a hot table and a background task of every open store compacts them into blocks
+(``compaction``, ``compaction_task``); readers see the union in one snapshot (``reads``).
 """
 
 from __future__ import annotations
@@ -41,8 +44,9 @@ from cityioc.store.port import (
     SeriesKey,
     StoreStats,
 )
-from cityioc.store.postgres import entities, lifecycle, series
+from cityioc.store.postgres import entities, lifecycle, reads, retention, series
 from cityioc.store.postgres.accounts import PostgresAccounts
+from cityioc.store.postgres.compaction_task import COMPACT_EVERY_S, CompactionTask
 from cityioc.store.postgres.dead_letters import PostgresDeadLetters
 from cityioc.store.postgres.lifecycle import Conn
 from cityioc.store.postgres.module_state import PostgresModuleState
@@ -50,7 +54,7 @@ from cityioc.store.postgres.subscriptions import PostgresSubscriptions, write_ou
 
 log = logging.getLogger(__name__)
 
-ESTIMATE_SAMPLES_ABOVE: Final = 1_000_000  # counting a big samples table takes seconds
+ESTIMATE_SAMPLES_ABOVE: Final = 1_000_000  # counting a big hot table takes seconds
 PIPELINE_ENTITIES: Final = 16  # writes naming up to this many entities are pipelined
 
 
@@ -103,7 +107,10 @@ class PostgresStore:
         timeout: float = 30.0,
         retries: int = 5,
         listen: bool = True,
+        compact_every_s: float | None = COMPACT_EVERY_S,
     ) -> None:
+        """``compact_every_s``: how often the background compaction runs (None: never by
+        itself, only through ``compact``)."""
         self.url = url
         self.clock = clock or SystemClock()
         self.retries = retries
@@ -117,6 +124,8 @@ class PostgresStore:
         self._commits = 0
         self._listen = listen
         self._listener: asyncio.Task[None] | None = None
+        self._compact_every_s = compact_every_s
+        self._compactor: CompactionTask | None = None
         self.subscriptions = PostgresSubscriptions(lambda: self.pool)
         self.dead_letters = PostgresDeadLetters(lambda: self.pool)
         self.module_state = PostgresModuleState(lambda: self.pool)
@@ -147,8 +156,14 @@ class PostgresStore:
                 lifecycle.forget_deleted_series(self.url, self._series, ready)
             )
             await ready.wait()
+        self._compactor = CompactionTask(self._pool, self._compact_every_s or COMPACT_EVERY_S)
+        if self._compact_every_s is not None:
+            self._compactor.start()
 
     async def close(self) -> None:
+        if self._compactor is not None:
+            await self._compactor.stop()
+            self._compactor = None
         if self._listener is not None:
             self._listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -188,6 +203,8 @@ class PostgresStore:
                             )
                     self._commits += 1
                     self._series.remember(tenant, found)
+                    if mutation.samples and self._compactor is not None:
+                        self._compactor.wrote(len(mutation.samples))
                     return mutation
             except _CreatedMeanwhileError as retry:
                 wanted |= retry.ids
@@ -290,8 +307,8 @@ class PostgresStore:
         end: int | None,
         last_n: int | None = None,
     ) -> dict[SeriesKey, SeriesData]:
-        async with self.pool.connection() as conn:
-            return await series.read(conn.cursor(binary=True), tenant, keys, (start, end), last_n)
+        async with reads.snapshot(self.pool) as cur:
+            return await reads.read(cur, tenant, keys, (start, end), last_n)
 
     async def series_of(self, tenant: str, entity_id: str) -> list[SeriesKey]:
         async with self.pool.connection() as conn:
@@ -299,13 +316,13 @@ class PostgresStore:
 
     async def series_extent(self, tenant: str, key: SeriesKey) -> tuple[int, int] | None:
         async with self.pool.connection() as conn:
-            return await series.extent(conn.cursor(), tenant, key)
+            return await reads.extent(conn.cursor(), tenant, key)
 
     async def read_rollups(
         self, tenant: str, key: SeriesKey, width: int, start: int | None, end: int | None
     ) -> RollupData:
-        async with self.pool.connection() as conn:
-            return await series.read_rollups(conn.cursor(), tenant, key, width, (start, end))
+        async with reads.snapshot(self.pool) as cur:
+            return await reads.read_rollups(cur, tenant, key, width, (start, end))
 
     async def delete_series(self, tenant: str, entity_id: str, attr: str | None) -> int:
         async with self.pool.connection() as conn:
@@ -316,15 +333,16 @@ class PostgresStore:
         return removed
 
     async def purge_raw_before(self, cutoff_ms: int) -> int:
-        # Spelled so that it is a scan of the primary key (sid, t) per series, never of the table.
-        return await self._change(
-            "DELETE FROM samples WHERE sid = ANY(ARRAY(SELECT sid FROM series)) AND t < %s",
-            (cutoff_ms,),
-        )
+        removed = await retention.purge_before(self.pool, cutoff_ms)
+        self._commits += 1
+        return removed
 
     async def compact(self) -> int:
-        """Nothing to do: samples are written to their final, indexed place (no hot table)."""
-        return 0
+        """Move the hot samples into blocks and rollups (it also happens by itself): every row
+        hot when it starts, waiting for other processes' compaction steps if need be."""
+        if self._compactor is None:
+            raise RuntimeError("the store is not open")
+        return await self._compactor.round(wait=True)
 
     async def put_api_key(self, record: ApiKeyRecord) -> None:
         r = record
@@ -395,11 +413,12 @@ class PostgresStore:
         async with self.pool.connection() as conn:
             cur = await conn.execute(
                 "SELECT (SELECT count(*) FROM entities), (SELECT count(*) FROM series),"
-                " (SELECT reltuples::bigint FROM pg_class WHERE oid = 'samples'::regclass)"
+                " (SELECT reltuples::bigint FROM pg_class WHERE oid = 'samples'::regclass),"
+                " (SELECT coalesce(sum(n), 0) FROM sample_blocks)"
             )
             row = await cur.fetchone()
             assert row is not None
-            n_entities, n_series, estimate = row
+            n_entities, n_series, estimate, compacted = row
             estimated = estimate >= ESTIMATE_SAMPLES_ABOVE
             if not estimated:
                 cur = await conn.execute("SELECT count(*) FROM samples")
@@ -408,7 +427,7 @@ class PostgresStore:
         return StoreStats(
             entities=int(n_entities),
             series=int(n_series),
-            samples=int(estimate),
+            samples=int(estimate) + int(compacted),
             extra={"commits": float(self._commits), "samples_estimated": float(estimated)},
         )
 
