@@ -19,7 +19,6 @@ from cityioc.alerts.models import AlertContent, AlertView, What
 from cityioc.alerts.names import ALERT, N
 from cityioc.core.clock import Clock, iso_ms
 from cityioc.core.errors import BadRequestData, Conflict, ResourceNotFound
-from cityioc.hub.grouped import GroupedWrites
 from cityioc.hub.models import Mutation, StoredEntity
 from cityioc.hub.service import Hub
 from cityioc.store.port import AuditRecord
@@ -40,7 +39,7 @@ class Alerts:
     def __init__(self, hub: Hub, clock: Clock) -> None:
         self.hub = hub
         self.clock = clock
-        self.writes = GroupedWrites(hub)  # a burst of alert writes commits together
+        self.writes = hub.grouped  # a burst of alert writes commits together
         self._callbacks: list[Callback] = []
         self._tasks: set[asyncio.Task[None]] = set()
 

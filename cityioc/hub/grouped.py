@@ -2,9 +2,10 @@
 
 A write that finds nothing in flight for its (tenant, actor) goes at once, alone, so a lone write
 waits for nothing; the writes that arrive while it is being committed go together next, in one
-``Hub.apply`` (one round trip series and one commit instead of one each). The rule engine's alert
-writes come in bursts (a rule firing for hundreds of stations at once): on PostgreSQL each commit
-costs a few round trips and an fsync, so the burst costs about as much as one write.
+``Hub.apply`` (one series of round trips and one commit instead of one each). Single-entity
+writes of the data hub (a PATCH per sensor from many gateways) and the rule engine's alert writes
+(a rule firing for hundreds of stations at once) come that way: on PostgreSQL each commit costs a
+few round trips and an fsync, so a burst costs about as much as one write.
 
 Each write keeps its own meaning: its ``decide`` sees the entities it named, fills its own audit
 list, and its caller gets back its own part of the mutation. Writes naming an entity already in the
@@ -16,15 +17,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cityioc.hub.models import Mutation, StoredEntity
-from cityioc.hub.service import Hub
 from cityioc.store.port import AuditRecord
 
 log = logging.getLogger(__name__)
 Decide = Callable[[Mapping[str, StoredEntity]], Mutation]
+# Hub.apply: (tenant, ids, decide, actor, audit) → the mutation, committed
+Apply = Callable[[str, Sequence[str], Decide, str, Sequence[AuditRecord]], Awaitable[Mutation]]
 MAX_GROUP = 200  # writes per transaction: bounds how long one group holds its locks
 
 
@@ -38,8 +40,8 @@ class _Write:
 
 
 class GroupedWrites:
-    def __init__(self, hub: Hub, max_group: int = MAX_GROUP) -> None:
-        self.hub = hub
+    def __init__(self, write: Apply, max_group: int = MAX_GROUP) -> None:
+        self._write = write
         self.max_group = max_group
         self.groups = 0  # transactions written (the metrics and tests read these)
         self.writes = 0
@@ -112,7 +114,7 @@ class GroupedWrites:
 
         ids = [eid for write in group for eid in write.ids]
         try:
-            await self.hub.apply(tenant, ids, decide, actor, audit)
+            await self._write(tenant, ids, decide, actor, audit)
         except Exception:  # one write failed: each is retried alone
             log.debug("a group of %d writes failed; writing them one by one", len(group))
             for write in group:
@@ -126,7 +128,7 @@ class GroupedWrites:
 
     async def _alone(self, tenant: str, actor: str, write: _Write) -> None:
         try:
-            mutation = await self.hub.apply(tenant, write.ids, write.decide, actor, write.audit)
+            mutation = await self._write(tenant, write.ids, write.decide, actor, write.audit)
         except Exception as err:  # handed to the write's own caller
             if not write.done.done():
                 write.done.set_exception(err)

@@ -14,6 +14,7 @@ from cityioc.core.clock import Clock
 from cityioc.core.errors import AlreadyExists, BadRequestData, CityError, ResourceNotFound
 from cityioc.hub import operations as ops
 from cityioc.hub.context import core_context
+from cityioc.hub.grouped import GroupedWrites
 from cityioc.hub.models import AttributeValue, Mutation, OutboxItem, StoredEntity
 from cityioc.hub.readings import ReadingsResult, decide_readings, parse_readings
 from cityioc.store.port import AuditRecord, Store
@@ -36,6 +37,8 @@ class Hub:
         self.clock = clock
         self._listeners: list[Listener] = []
         self._outbox: OutboxPolicy | None = None
+        # Writes of one entity that wait at the same time commit together (hub/grouped.py)
+        self.grouped = GroupedWrites(self.apply)
 
     def set_outbox_policy(self, policy: OutboxPolicy) -> None:
         """Decide, inside each write's transaction, which notifications it owes (subscriptions)."""
@@ -79,7 +82,7 @@ class Hub:
                 samples=ops.samples_for(new.id, new.attrs, now),
             )
 
-        await self.apply(
+        await self.grouped.apply(
             tenant, [new.id], decide, actor, self._audit(tenant, actor, "create", new.id)
         )
         return new.id
@@ -108,7 +111,9 @@ class Hub:
             )
             return Mutation(upserts=[entity], samples=ops.samples_for(eid, new.attrs, now))
 
-        await self.apply(tenant, [eid], decide, actor, self._audit(tenant, actor, "replace", eid))
+        await self.grouped.apply(
+            tenant, [eid], decide, actor, self._audit(tenant, actor, "replace", eid)
+        )
 
     async def merge(self, tenant: str, eid: str, body: Any, actor: str) -> None:
         body = {**body, "id": eid} if isinstance(body, dict) else body
@@ -123,14 +128,18 @@ class Hub:
                 samples=ops.samples_for(eid, written, now),
             )
 
-        await self.apply(tenant, [eid], decide, actor, self._audit(tenant, actor, "merge", eid))
+        await self.grouped.apply(
+            tenant, [eid], decide, actor, self._audit(tenant, actor, "merge", eid)
+        )
 
     async def delete(self, tenant: str, eid: str, actor: str) -> None:
         def decide(current: Mapping[str, StoredEntity]) -> Mutation:
             ops.require(current, eid)
             return Mutation(deletes=[eid])
 
-        await self.apply(tenant, [eid], decide, actor, self._audit(tenant, actor, "delete", eid))
+        await self.grouped.apply(
+            tenant, [eid], decide, actor, self._audit(tenant, actor, "delete", eid)
+        )
 
     # --- attributes ------------------------------------------------------------------------
 
@@ -147,7 +156,7 @@ class Hub:
             outcome, written = ops.append_attrs(entity, attrs, no_overwrite=no_overwrite)
             return _written(entity, written, now, actor)
 
-        await self.apply(tenant, [eid], decide, actor)
+        await self.grouped.apply(tenant, [eid], decide, actor)
         return outcome
 
     async def update_attrs(self, tenant: str, eid: str, body: Any, actor: str) -> ops.AttrOutcome:
@@ -161,7 +170,7 @@ class Hub:
             outcome, written = ops.update_attrs(entity, attrs)
             return _written(entity, written, now, actor)
 
-        await self.apply(tenant, [eid], decide, actor)
+        await self.grouped.apply(tenant, [eid], decide, actor)
         return outcome
 
     async def patch_attr(self, tenant: str, eid: str, name: str, body: Any, actor: str) -> None:
@@ -174,7 +183,7 @@ class Hub:
             written = ops.patch_attr(entity, name, body)
             return _written(entity, {name: written}, now, actor)
 
-        await self.apply(tenant, [eid], decide, actor)
+        await self.grouped.apply(tenant, [eid], decide, actor)
 
     async def replace_attr(self, tenant: str, eid: str, name: str, body: Any, actor: str) -> None:
         attrs = _attrs_of({name: body})
@@ -187,7 +196,7 @@ class Hub:
             _, written = ops.append_attrs(entity, attrs, no_overwrite=False)
             return _written(entity, written, now, actor)
 
-        await self.apply(tenant, [eid], decide, actor)
+        await self.grouped.apply(tenant, [eid], decide, actor)
 
     async def delete_attr(
         self,
@@ -206,7 +215,7 @@ class Hub:
             ops.delete_attr(entity, name, dataset_id, delete_all)
             return Mutation(upserts=[ops.touched(entity, now, actor)])
 
-        await self.apply(
+        await self.grouped.apply(
             tenant, [eid], decide, actor, self._audit(tenant, actor, "delete-attribute", eid)
         )
 

@@ -22,8 +22,8 @@ from cityioc.store.postgres.lifecycle import Conn
 
 log = logging.getLogger(__name__)
 
-COMPACT_EVERY_S: Final = 5.0
-COMPACT_ROWS: Final = 50_000
+COMPACT_EVERY_S: Final = 30.0
+COMPACT_ROWS: Final = 300_000
 # SKIP_LOCKED: a vacuum another process runs already is enough.
 _VACUUM: Final = "VACUUM (SKIP_LOCKED) samples, sample_blocks, rollups, series"
 
