@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import math
+import random
 import sqlite3
+import struct
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
+import orjson
+
 from cityioc.store.sqlite.engine import SqliteEngine
+from cityioc.store.sqlite.series import INSERT_HOT
 
 
 async def test_jobs_waiting_together_share_one_commit(tmp_path: Path) -> None:
@@ -83,3 +89,24 @@ async def test_the_wal_is_checkpointed_beside_the_writer(tmp_path: Path) -> None
         assert engine.checkpoints > 0
     finally:
         await engine.close()
+
+
+def test_numbers_cross_the_json_array_exactly() -> None:
+    """The hot samples travel as one JSON array (series.INSERT_HOT): every float, however odd its
+    bits, and every 64-bit time must come back out of SQLite unchanged."""
+    rng = random.Random(7)
+    values = [rng.uniform(-1e6, 1e6) for _ in range(20_000)]
+    values += [struct.unpack("d", struct.pack("Q", rng.getrandbits(62)))[0] for _ in range(20_000)]
+    values += [round(rng.uniform(0, 500), 1) for _ in range(20_000)]
+    values += [5e-324, 1.7976931348623157e308, 0.1, 1 / 3, -0.0, 0.0, 2.0**53 + 1]
+    values = [v for v in values if math.isfinite(v)]
+    times = [rng.randrange(-(2**62), 2**62) for _ in values]
+    conn = sqlite3.connect(":memory:")
+    conn.execute(
+        "CREATE TABLE samples_hot (sid INTEGER NOT NULL, t INTEGER NOT NULL, v REAL, j TEXT)"
+    )
+    rows = [(i, t, v, None) for i, (t, v) in enumerate(zip(times, values, strict=True))]
+    conn.execute(INSERT_HOT, (orjson.dumps(rows),))
+    back = conn.execute("SELECT t, v FROM samples_hot ORDER BY sid").fetchall()
+    assert [t for t, _ in back] == times
+    assert [v for _, v in back] == values
