@@ -25,12 +25,21 @@ from cityioc.store.codec import decode_block, encode_block, is_number, merge_sam
 from cityioc.store.port import ROLLUP_WIDTHS_MS
 from cityioc.store.rollups import partials
 from cityioc.store.sqlite.entities import chunks
+from cityioc.store.sqlite.one_statement import delete_blocks, insert_blocks, rows_of
 from cityioc.store.sqlite.series import DAY_MS, LOWEST, SeriesIndex, block_samples
 
 BLOCK_SIZE = 1024  # samples per full block
-_UPSERT_ROLLUP = (
+_MOVE_HORIZONS = (
+    "UPDATE series SET compacted_to = max(compacted_to, u.value ->> 0)"
+    " FROM json_each(?) AS u WHERE series.sid = u.value ->> 1"
+)
+# Rows as one JSON array (one_statement.py); ``WHERE true`` tells the parser that ON CONFLICT
+# belongs to the INSERT.
+_UPSERT_ROLLUPS = (
     "INSERT INTO rollups (sid, width, bucket, n, sum, sumsq, mn, mx)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sid, width, bucket) DO UPDATE SET"
+    " SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5,"
+    " value ->> 6, value ->> 7 FROM json_each(?) WHERE true"
+    " ON CONFLICT (sid, width, bucket) DO UPDATE SET"
     " n = n + excluded.n, sum = sum + excluded.sum, sumsq = sumsq + excluded.sumsq,"
     " mn = min(mn, excluded.mn), mx = max(mx, excluded.mx)"
 )
@@ -44,9 +53,9 @@ def compact(conn: sqlite3.Connection, index: SeriesIndex, max_rows: int | None =
     (and the GIL) briefly; call again until it returns 0.
     """
     where, params = _slice(conn, max_rows)
-    rows = conn.execute(
-        f"SELECT sid, t, v, j FROM samples_hot{where} ORDER BY sid, t, rowid", params
-    ).fetchall()
+    rows = rows_of(
+        conn, ("sid", "t", "v", "j"), f"FROM samples_hot{where} ORDER BY sid, t, rowid", params
+    )
     if not rows:
         index.hot_rows = 0
         return 0
@@ -77,13 +86,11 @@ def compact(conn: sqlite3.Connection, index: SeriesIndex, max_rows: int | None =
             times = np.concatenate([old.times, times])
             values = _concat(old.values, values)
         blocks += _blocks(sid, times, values)
-    conn.executemany("DELETE FROM sample_blocks WHERE sid = ? AND t0 = ?", dropped_tails)
-    conn.executemany(
-        "INSERT INTO sample_blocks (sid, t0, t1, n, data) VALUES (?, ?, ?, ?, ?)", blocks
-    )
+    delete_blocks(conn, dropped_tails)
+    insert_blocks(conn, blocks)
     numeric = appended & hot.numeric
     _add_rollups(conn, hot.sids[numeric], hot.times[numeric], hot.v[numeric])
-    conn.executemany("UPDATE series SET compacted_to = max(compacted_to, ?) WHERE sid = ?", moved)
+    conn.execute(_MOVE_HORIZONS, (orjson.dumps(moved),))
     return len(rows)
 
 
@@ -104,7 +111,7 @@ def _slice(conn: sqlite3.Connection, max_rows: int | None) -> tuple[str, tuple[i
 class _HotRows:
     """Hot rows (sorted by sid, t, rowid) as arrays, one row per (sid, t): the last write wins."""
 
-    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+    def __init__(self, rows: Sequence[Sequence[Any]]) -> None:
         n = len(rows)
         sids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)
         times = np.fromiter((r[1] for r in rows), dtype=np.int64, count=n)
@@ -152,9 +159,8 @@ def _horizons(conn: sqlite3.Connection, sids: Sequence[int]) -> dict[int, int]:
     found: dict[int, int] = {}
     for part in chunks(list(sids)):
         marks = ",".join("?" * len(part))
-        found.update(
-            conn.execute(f"SELECT sid, compacted_to FROM series WHERE sid IN ({marks})", part)
-        )
+        rest = f"FROM series WHERE sid IN ({marks})"
+        found.update((sid, t) for sid, t in rows_of(conn, ("sid", "compacted_to"), rest, part))
     return found
 
 
@@ -162,12 +168,13 @@ def _tails(conn: sqlite3.Connection, sids: Sequence[int]) -> dict[int, tuple[int
     found: dict[int, tuple[int, int, bytes]] = {}
     for part in chunks(list(sids)):
         marks = ",".join("?" * len(part))
-        for sid, t0, n, data in conn.execute(
-            "SELECT b.sid, b.t0, b.n, b.data FROM sample_blocks b JOIN (SELECT sid, max(t0) AS t0"
-            f" FROM sample_blocks WHERE sid IN ({marks}) GROUP BY sid) m USING (sid, t0)",
-            part,
-        ):
-            found[sid] = (t0, n, data)
+        rest = (
+            "FROM sample_blocks b JOIN (SELECT sid, max(t0) AS t0"
+            f" FROM sample_blocks WHERE sid IN ({marks}) GROUP BY sid) m USING (sid, t0)"
+        )
+        columns = ("b.sid", "b.t0", "b.n", "hex(b.data)")
+        for sid, t0, n, data in rows_of(conn, columns, rest, part):
+            found[sid] = (t0, n, bytes.fromhex(data))
     return found
 
 
@@ -195,7 +202,8 @@ def _add_rollups(
     if len(times) == 0:
         return
     for width in ROLLUP_WIDTHS_MS:
-        conn.executemany(_UPSERT_ROLLUP, partials(sids, times, values, width).rows(width))
+        rows = partials(sids, times, values, width).rows(width)
+        conn.execute(_UPSERT_ROLLUPS, (orjson.dumps(rows),))
 
 
 def _merge_late(conn: sqlite3.Connection, sid: int, times: np.ndarray, values: list[Any]) -> None:
@@ -207,10 +215,7 @@ def _merge_late(conn: sqlite3.Connection, sid: int, times: np.ndarray, values: l
     )
     merged_t, merged = merge_samples(old_t, old_v, times, values)
     merged_v = list(merged)
-    conn.executemany(
-        "INSERT INTO sample_blocks (sid, t0, t1, n, data) VALUES (?, ?, ?, ?, ?)",
-        _blocks(sid, merged_t, merged_v),
-    )
+    insert_blocks(conn, _blocks(sid, merged_t, merged_v))
     # Recompute whole days: every hour and day bucket in the span is fully covered.
     conn.execute(
         "DELETE FROM rollups WHERE sid = ? AND bucket >= ? AND bucket < ?", (sid, span_lo, span_hi)
