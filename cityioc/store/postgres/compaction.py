@@ -20,6 +20,7 @@ once and corrections replace the old value everywhere.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ COMPACTION_LOCK: Final = 0x63697479636F6D70  # "citycomp": one compaction step a
 BLOCK_SIZE: Final = 1024  # samples per full block
 STEP_ROWS: Final = 2_000  # hot rows per step (a bigger series goes alone): ~10 ms of CPU
 DEADLOCK_RETRIES: Final = 3
+YIELD_EVERY: Final = 64  # series encoded between two turns of the event loop
 
 Block = tuple[int, int, int, int, bytes]  # sid, t0, t1, n, data
 _PAST_SIDS: Final = 2**31  # above every int4 id
@@ -192,7 +194,9 @@ async def _move(cur: Cursor, hot: _HotRows, horizons: dict[int, int]) -> None:
         await cur.execute(_TAILS, {"full": BLOCK_SIZE, "sids": sorted(in_order)})
         tails = {sid: (t0, n, data) for sid, t0, n, data in await cur.fetchall()}
     writes = _Writes()
-    for sid, lo, hi in groups:
+    for n, (sid, lo, hi) in enumerate(groups):
+        if n % YIELD_EVERY == YIELD_EVERY - 1:
+            await asyncio.sleep(0)  # this runs on the event loop: let requests through
         times, values = hot.times[lo:hi], hot.values(lo, hi)
         writes.horizons[sid] = int(times[-1])
         if sid not in in_order:
