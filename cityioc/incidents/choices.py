@@ -1,4 +1,4 @@
-"""What the incident forms offer: the city's categories, the areas and agencies valid today.
+"""What the incident forms offer: the city's categories, areas and agencies valid today, its SOPs.
 
 Read from the same ``Directory`` incidents are routed with, so a form never offers a code the
 server would refuse. Names in both languages; no contact details (e-mail, phone) go out.
@@ -20,7 +20,10 @@ def _text(value: Text | None) -> dict[str, str] | None:
 
 
 def choices(d: Directory, day: date) -> dict[str, Any]:
-    """Categories in pack order; areas and agencies valid on ``day``, by Vietnamese name."""
+    """Categories and procedures in pack order; areas and agencies valid on ``day`` by name.
+
+    A procedure with no ``categories`` serves any category (it is only ever chosen by hand).
+    """
     areas = sorted(d.areas.valid_at(day), key=lambda a: (d.areas.depth(a.code), fold(a.name_vi)))
     agencies = [a for a in d.agencies if _valid(a.valid_from, a.valid_to, day)]
     return {
@@ -51,6 +54,14 @@ def choices(d: Directory, day: date) -> dict[str, Any]:
                 "categories": list(a.categories),
             }
             for a in sorted(agencies, key=lambda a: fold(a.name.vi))
+        ],
+        "sops": [
+            {
+                "id": s.id,
+                "name": {"vi": s.name.vi, "en": s.name.en},
+                "categories": list(s.categories),
+            }
+            for s in d.sops
         ],
     }
 

@@ -16,7 +16,7 @@ from cityioc.core.clock import from_ms
 from cityioc.core.errors import BadRequestData, Conflict, Forbidden
 from cityioc.hub.models import StoredEntity
 from cityioc.hub.service import Hub
-from cityioc.incidents import access, lifecycle, sla, sop
+from cityioc.incidents import access, lifecycle, placing, sla, sop
 from cityioc.incidents.access import Actor
 from cityioc.incidents.catalogue import load_directory
 from cityioc.incidents.codec import key_values
@@ -35,6 +35,7 @@ from cityioc.incidents.photos import PhotoStore
 from cityioc.incidents.queries import newest_first, to_q
 from cityioc.incidents.repository import IncidentRepository, new_id
 from cityioc.incidents.routing import Directory, route
+from cityioc.packs.models import Area
 from cityioc.store.port import AuditRecord
 
 MAX_COMMENT = 2000
@@ -88,6 +89,8 @@ class Incidents:
         """A new incident by hand (operators): routed, with its SLA and its procedure started."""
         access.require_staff(actor)
         d = await self.directory(tenant)
+        if draft.location is not None:
+            placing.checked_point(draft.location, d.areas)
         incident = self.prepare(d, draft, actor.id, source="manual")
         created = await self.repo.create(tenant, incident, actor.id)
         assert created is not None
@@ -145,6 +148,13 @@ class Incidents:
                 incident.sop = template.id
                 incident.activities = sop.start(template, now)
         return incident
+
+    async def area_at(self, tenant: str, lon: float, lat: float, actor: Actor) -> Area | None:
+        """The area valid now holding a point the operator picked (what the form pre-selects)."""
+        access.require_staff(actor)
+        d = await self.directory(tenant)
+        placing.check_inside(lon, lat, d.areas)
+        return d.areas.area_at((lon, lat), _aware(d, self.clock.now_ms()))
 
     def _place(self, d: Directory, incident: Incident, area: str | None, when: int) -> None:
         day = _aware(d, when)

@@ -174,6 +174,25 @@ async def incident_choices(request: Request) -> dict[str, Any]:
     return choices(d, today)
 
 
+@router.get(
+    "/incidents/area-at",
+    summary="The area valid today that holds a point (what the new-incident form pre-selects)",
+    description="`area` is null when no area of the city holds the point; 400 when the point "
+    "is outside the city's reach.",
+)
+async def incident_area_at(
+    request: Request,
+    lon: Annotated[float, Query(ge=-180, le=180, description="longitude, WGS 84")],
+    lat: Annotated[float, Query(ge=-90, le=90, description="latitude, WGS 84")],
+) -> dict[str, Any]:
+    m, actor = module(request), await actor_of(request)
+    found = await m.service.area_at(tenant_of(request), lon, lat, actor)
+    if found is None:
+        return {"area": None}
+    name = {"vi": found.name_vi, "en": found.name_en}
+    return {"area": {"code": found.code, "name": name, "level": found.level}}
+
+
 @router.get("/incidents/{iid}", summary="An incident with its procedure, alerts, comments, audit")
 async def get_incident(request: Request, iid: str) -> dict[str, Any]:
     actor = await actor_of(request)

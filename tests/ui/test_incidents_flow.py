@@ -357,3 +357,87 @@ def test_an_operator_opens_an_incident_by_hand_assigns_it_and_links_an_alert(
     assert severities == sorted(severities, key=order.index), severities
     shoot(page, "wall-incidents-sla")
     assert not errors, errors
+
+
+def test_an_operator_places_an_incident_on_the_map_and_chooses_its_procedure(
+    browser: Browser, contexts: list[BrowserContext], server: ServerProcess
+) -> None:
+    create_user(server, "ui-op-minh", "operator")
+    page, errors = sign_in(browser, contexts, server, "ui-op-minh")
+    page.goto(server.url + "/incidents")
+    page.get_by_role("button", name="Mở sự cố mới").click()
+    form = page.locator("form.new-incident")
+    form.get_by_label("Tiêu đề (tiếng Việt)").fill("Cây đổ chắn đường")
+    form.get_by_label("Loại sự cố").select_option(label="Ngập nước")
+    procedure = form.get_by_label("Quy trình xử lý")
+    expect(procedure).to_have_value("")  # automatic until chosen
+    offered = procedure.locator("option").evaluate_all("options => options.map(o => o.value)")
+    assert offered == ["", "flood", "sensor-outage"], offered  # the category's and any-category
+    procedure.select_option("sensor-outage")
+
+    # Pick on the map: a pin and the coordinates; the area under it is pre-selected.
+    value = form.locator(".pick-value")
+    expect(value).to_have_text("Chưa chọn vị trí (xác định theo khu vực).")
+    form.get_by_role("button", name="Chọn trên bản đồ").click()
+    picker = form.locator(".pick-map .city-map")
+    expect(picker).to_be_visible()
+    picker.click(position={"x": 200, "y": 120})
+    expect(value).not_to_have_attribute("data-point", "")
+    point = value.get_attribute("data-point") or ""
+    lon, lat = (float(x) for x in point.split(","))
+    assert 106.0 < lon < 107.5 and 10.5 < lat < 11.6, point  # Bình Dương
+    expect(value).to_contain_text("° B, ")
+    expect(form.locator(".pick-pin")).to_have_count(1)
+    area = form.get_by_label("Khu vực (phường, xã)")
+    expect(area).not_to_have_value("")
+    picked_area = area.input_value()
+    assert serious_violations(page) == []
+    shoot(page, "incident-new-pick-on-map")
+
+    form.get_by_role("button", name="Mở sự cố", exact=True).click()
+    page.wait_for_url("**/incidents/urn*")
+    where = page.locator('[data-field="location"]')
+    expect(where).to_have_attribute("data-point", point)
+    expect(where).to_contain_text(f"{lat:.5f}".replace(".", ","))
+    sop = page.locator("#sop-h [data-sop]")
+    expect(sop).to_have_attribute("data-sop", "sensor-outage")
+    expect(sop).to_contain_text("Xử lý cảm biến mất kết nối")  # its name, not its id
+    expect(page.locator(".sop-step")).to_have_count(3)
+    created = page.locator('tr[data-action="incident-create"]')
+    expect(created).to_have_count(1)
+    with admin(server) as http:
+        iid = page.locator("article.incident").get_attribute("data-incident") or ""
+        stored = http.get(f"/api/v1/incidents/{quote(iid, safe='')}").json()
+    assert stored["area"] == picked_area and stored["sop"] == "sensor-outage"
+    assert not errors, errors
+
+
+def test_the_alerts_page_filters_by_an_area_chosen_from_the_list(
+    browser: Browser, contexts: list[BrowserContext], server: ServerProcess
+) -> None:
+    create_user(server, "ui-op-thu", "operator")
+    alert = "urn:ngsi-ld:Alert:ui-flood-area-filter"
+    post_alert(server, alert, source="camera:area-filter")
+    page, errors = sign_in(browser, contexts, server, "ui-op-thu")
+    page.goto(server.url + "/alerts")
+    filters = page.get_by_role("form", name="Lọc cảnh báo")
+    area = filters.get_by_label("Khu vực")
+    expect(area.locator("option", has_text="Phường Dĩ An")).to_have_count(1)
+    row = page.locator(f'[data-alert-id="{alert}"]')
+    expect(row).to_be_visible(timeout=10_000)
+
+    area.select_option(label="Phường Thủ Dầu Một")
+    page.wait_for_url("**/alerts?area=*")
+    assert "Th%E1%BB%A7+D%E1%BA%A7u+M%E1%BB%99t" in page.url or "Thủ" in page.url, page.url
+    expect(row).to_be_visible()
+    area.select_option(label="Phường Dĩ An")
+    expect(row).to_have_count(0)
+    page.goto(server.url + "/alerts?area=" + quote("Phường Thủ Dầu Một"))  # a sent link
+    expect(area).to_have_value("Phường Thủ Dầu Một")
+    expect(row).to_be_visible(timeout=10_000)
+    row.click()  # selecting an alert keeps the filter
+    page.wait_for_url("**/alerts?area=*&id=*")
+    expect(area).to_have_value("Phường Thủ Dầu Một")
+    area.select_option("")
+    expect(page).to_have_url(server.url + "/alerts?id=" + quote(alert, safe=""))
+    assert not errors, errors

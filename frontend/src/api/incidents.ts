@@ -33,6 +33,8 @@ export interface IncidentSummary {
   openedAt: string;
   sla: Sla;
   currentStep: number | null;
+  /** GeoJSON geometry (a Point when an operator picked it). */
+  location?: { type: string; coordinates: unknown } | null;
 }
 
 export interface RecordField {
@@ -91,6 +93,9 @@ export interface IncidentDraft {
   capSeverity?: string;
   capUrgency?: string;
   area?: string;
+  location?: { type: "Point"; coordinates: [number, number] };
+  /** A procedure id; absent: chosen by the server from the category. */
+  sop?: string;
 }
 
 export interface BoardColumn {

@@ -1,20 +1,22 @@
 /** "New incident" (operators): title in Vietnamese and/or English, the city's category, CAP
- * severity and urgency, the area (the wards and communes valid today), a description. The server
- * routes it to the responsible agency and starts its procedure; on success the page goes to the
- * new incident. Problems are shown beside their fields. */
+ * severity and urgency, the place (a point picked on a map, which pre-selects its area, and/or the
+ * area: the wards and communes valid today), the procedure (automatic by default), a description.
+ * The server routes it to the responsible agency and starts its procedure; on success the page
+ * goes to the new incident. Problems are shown beside their fields. */
 
 import { useEffect, useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
-import { choices, loadChoices } from "../api/choices";
+import { areaAt, choices, loadChoices, sopsFor } from "../api/choices";
 import { ApiError } from "../api/client";
 import { createIncident, type IncidentDraft } from "../api/incidents";
 import { lang, t } from "../i18n";
 import { CAP_VALUES } from "../model/cap";
 import { formErrors } from "../model/formErrors";
 import { SEVERITIES } from "../model/looks";
+import { LocationPicker } from "./LocationPicker";
 
 const URGENCIES = CAP_VALUES.urgency;
-const FIELDS = ["title", "category", "capSeverity", "capUrgency", "area", "description"] as const;
+const FIELDS = ["title", "category", "capSeverity", "capUrgency", "area", "location", "sop", "description"] as const;
 type Field = (typeof FIELDS)[number];
 
 interface Values {
@@ -24,6 +26,8 @@ interface Values {
   capSeverity: string;
   capUrgency: string;
   area: string;
+  point: [number, number] | null; // [lon, lat]
+  sop: string; // "": chosen by the server from the category
   description: string;
 }
 
@@ -34,6 +38,8 @@ const EMPTY: Values = {
   capSeverity: "Moderate",
   capUrgency: "Expected",
   area: "",
+  point: null,
+  sop: "",
   description: "",
 };
 
@@ -46,6 +52,8 @@ function draftOf(v: Values): { draft: IncidentDraft } | { errors: Partial<Record
   const draft: IncidentDraft = { title, capSeverity: v.capSeverity, capUrgency: v.capUrgency };
   if (v.category) draft.category = v.category;
   if (v.area) draft.area = v.area;
+  if (v.point) draft.location = { type: "Point", coordinates: v.point };
+  if (v.sop) draft.sop = v.sop;
   if (v.description.trim()) draft.description = v.description.trim();
   return { draft };
 }
@@ -59,10 +67,29 @@ export function NewIncidentForm({ onCancel }: { onCancel: () => void }) {
   useEffect(() => void loadChoices(), []);
   const l = lang.value;
   const c = choices.value;
-  const set = (key: keyof Values) => (e: Event) => {
-    setV({ ...v, [key]: (e.target as HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement).value });
-    const field: Field = key === "titleVi" || key === "titleEn" ? "title" : key;
+  const answered = (field: Field) => {
     if (errors[field]) setErrors({ ...errors, [field]: undefined }); // answered: the message goes
+  };
+  const set = (key: Exclude<keyof Values, "point">) => (e: Event) => {
+    const value = (e.target as HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement).value;
+    const next = { ...v, [key]: value };
+    // A procedure chosen for another category does not follow the category's change.
+    if (key === "category" && c && next.sop && !sopsFor(c.sops, value).some((s) => s.id === next.sop)) next.sop = "";
+    setV(next);
+    answered(key === "titleVi" || key === "titleEn" ? "title" : key);
+  };
+  const place = (point: [number, number] | null) => {
+    setV((now) => ({ ...now, point }));
+    answered("location");
+    if (!point) return;
+    // The area under the point, as the server would place it; the operator may still change it.
+    areaAt(point[0], point[1])
+      .then(({ area }) => {
+        if (area) setV((now) => (now.point === point ? { ...now, area: area.code } : now));
+      })
+      .catch((err: unknown) => {
+        if (err instanceof ApiError && err.status === 400) setErrors((now) => ({ ...now, location: err.detail }));
+      });
   };
 
   const submit = async (e: Event) => {
@@ -148,6 +175,19 @@ export function NewIncidentForm({ onCancel }: { onCancel: () => void }) {
             ))}
           </select>
           {problem("area")}
+        </label>
+        <LocationPicker point={v.point} onChange={place} error={errors.location} />
+        <label>
+          {t("newIncident.sop")}
+          <select name="sop" value={v.sop} onChange={set("sop")} aria-describedby={describedBy("sop")}>
+            <option value="">{t("newIncident.sopAuto")}</option>
+            {sopsFor(c?.sops ?? [], v.category).map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name[l]}
+              </option>
+            ))}
+          </select>
+          {problem("sop")}
         </label>
         <label>
           {t("incidents.severity")}

@@ -5,6 +5,7 @@
 
 import { Fragment } from "preact";
 import { useState } from "preact/hooks";
+import { sopName } from "../api/choices";
 import type { Activity, IncidentDetails } from "../api/incidents";
 import { viewer } from "../api/session";
 import { lang, t, tOr } from "../i18n";
@@ -39,7 +40,12 @@ export function SopChecklist({ incident, onDone, onSkip, busy }: Props) {
   return (
     <section class="block" aria-labelledby="sop-h">
       <h2 id="sop-h">
-        {t("incidents.sop")} {incident.sop ? <span class="hint">({incident.sop})</span> : null}
+        {t("incidents.sop")}{" "}
+        {incident.sop ? (
+          <span class="hint" data-sop={incident.sop}>
+            ({sopName(incident.sop, lang.value)})
+          </span>
+        ) : null}
       </h2>
       <ol class="sop">
         {steps.map((a) => (

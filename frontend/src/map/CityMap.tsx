@@ -17,6 +17,10 @@ interface Props {
   focusId?: string | null;
   className?: string;
   interactive?: boolean;
+  /** Picking a point (a new incident's place): a click, or Enter for the map's centre. */
+  onPick?: (lon: number, lat: number) => void;
+  /** The picked point, `[lon, lat]`, shown as a pin. */
+  pin?: [number, number] | null;
 }
 
 function labelOf(e: Entity, look: Look): string {
@@ -25,11 +29,26 @@ function labelOf(e: Entity, look: Look): string {
   return `${e.name} — ${tOr(`types.${e.type}`, e.type)}: ${state}${badge}`;
 }
 
-export function CityMap({ visible, onSelect, markerSize = 20, focusId, className, interactive = true }: Props) {
+/** Clicks pick their point; Enter on the focused map (moved with the arrow keys) picks its centre. */
+function listenForPicks(c: MapController, picked: (lon: number, lat: number) => void): void {
+  const container = c.map.getContainer();
+  container.classList.add("picking");
+  c.map.on("click", (e) => picked(e.latlng.lng, e.latlng.lat));
+  container.addEventListener("keydown", (e) => {
+    if (e.key !== "Enter" || e.target !== container) return;
+    e.preventDefault();
+    const centre = c.map.getCenter();
+    picked(centre.lng, centre.lat);
+  });
+}
+
+export function CityMap({ visible, onSelect, markerSize = 20, focusId, className, interactive = true, onPick, pin }: Props) {
   const element = useRef<HTMLDivElement>(null);
   const controller = useRef<MapController | null>(null);
   const select = useRef(onSelect);
   select.current = onSelect;
+  const pick = useRef(onPick);
+  pick.current = onPick;
   const [tiles, setTiles] = useState<boolean | null>(null);
 
   useEffect(() => {
@@ -47,6 +66,7 @@ export function CityMap({ visible, onSelect, markerSize = 20, focusId, className
     });
     controller.current = c;
     testHook.map = c;
+    if (pick.current) listenForPicks(c, (lon, lat) => pick.current?.(lon, lat));
     const resize = new ResizeObserver(() => c.invalidate());
     resize.observe(element.current);
     return () => {
@@ -68,6 +88,10 @@ export function CityMap({ visible, onSelect, markerSize = 20, focusId, className
   useEffect(() => {
     controller.current?.relabel();
   }, [lang.value]);
+
+  useEffect(() => {
+    controller.current?.setPin(pin ?? null, t("pick.pin"));
+  }, [pin?.[0], pin?.[1], lang.value]);
 
   return (
     <div class={`city-map-wrap ${className ?? ""}`}>

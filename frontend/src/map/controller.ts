@@ -47,6 +47,7 @@ export class MapController {
   private visible = new Set<string>();
   private unsubscribe: () => void;
   private fitted = false;
+  private pin: L.Marker | null = null;
 
   constructor(
     element: HTMLElement,
@@ -109,6 +110,21 @@ export class MapController {
       this.map.setView(placed.marker.getLatLng(), Math.max(this.map.getZoom(), 13));
       placed.marker.getElement()?.focus({ preventScroll: true });
     }
+  }
+
+  /** The point an operator picked (a new incident's place), `[lon, lat]`: one pin, moved on
+   * each pick; null removes it. */
+  setPin(at: [number, number] | null, label: string): void {
+    this.pin?.remove();
+    this.pin = null;
+    if (!at) return;
+    this.pin = L.marker([at[1], at[0]], {
+      icon: L.divIcon({ className: "pick-pin", html: "<span></span>", iconSize: [22, 22], iconAnchor: [11, 22] }),
+      interactive: false,
+      keyboard: false,
+      title: label,
+      zIndexOffset: 2000,
+    }).addTo(this.map);
   }
 
   /** Marker titles in the current language (after a switch). */

@@ -17,6 +17,7 @@ describe("server errors beside their fields", () => {
 
   it("puts routing's unknown codes on their field and keeps the rest", () => {
     expect(formErrors("unknown area '99999'", FIELDS)).toEqual({ fields: { area: "unknown area '99999'" }, other: null });
+    expect(formErrors("unknown procedure 'nope'", [...FIELDS, "sop"]).fields).toEqual({ sop: "unknown procedure 'nope'" });
     expect(formErrors("role agency may not do this (allowed: admin, operator)", FIELDS)).toEqual({
       fields: {},
       other: "role agency may not do this (allowed: admin, operator)",

@@ -1,5 +1,6 @@
-/** Alerts (operators act; agencies and viewers read): the list with its filters, kept current by
- * the live stream, and the selected alert beside it with its actions, comments and audit. */
+/** Alerts (operators act; agencies and viewers read): the list with its filters (in the address),
+ * kept current by the live stream, and the selected alert beside it with its actions, comments and
+ * audit. */
 
 import { Fragment } from "preact";
 import { useEffect, useState } from "preact/hooks";
@@ -14,6 +15,7 @@ import {
   getAlert,
   listAlerts,
 } from "../api/alerts";
+import { type AreaChoice, choices, loadChoices } from "../api/choices";
 import { ApiError } from "../api/client";
 import { linkAlert } from "../api/incidents";
 import { signedIn, viewer } from "../api/session";
@@ -30,6 +32,7 @@ import { IncidentPicker } from "../components/IncidentPicker";
 import { TopBar } from "../components/TopBar";
 import { lang, t, tOr } from "../i18n";
 import { formatNumber } from "../i18n/format";
+import { alertFilters, alertsHref } from "../model/alertsUrl";
 import { alertSeverity, alertTitle, localText, shortId } from "../model/incidents";
 import "../styles/incidents.css";
 
@@ -46,6 +49,13 @@ const SHOWN = new Set([
   "incidentPolicy", "@context",
 ]);
 
+/** The areas to filter by: an alert names its area (`areaServed`) in Vietnamese, so that is the
+ * value the server matches; a name already in the filter stays offered. */
+function areaOptions(areas: AreaChoice[], current: string | undefined): AreaChoice[] {
+  if (!current || areas.some((a) => a.name.vi === current)) return areas;
+  return [...areas, { code: current, name: { vi: current, en: current }, level: "", parent: null }];
+}
+
 export function canActOnAlerts(): boolean {
   const role = viewer.value.role;
   return role === "operator" || role === "admin";
@@ -54,13 +64,13 @@ export function canActOnAlerts(): boolean {
 export function AlertsPage() {
   const { route, query } = useLocation();
   const allowed = signedIn();
-  const [filters, setFilters] = useState<AlertFilters>({ status: "active" });
+  const filters = alertFilters(query);
   const [page, setPage] = useState<{ total: number; items: Alert[] } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const selected = query.id ?? null;
 
   useEffect(() => {
-    if (!allowed) route(`/signin?next=${encodeURIComponent("/alerts")}`, true);
+    if (!allowed) route(`/signin?next=${encodeURIComponent("/alerts" + location.search)}`, true);
   }, [allowed]);
 
   const load = () =>
@@ -74,10 +84,13 @@ export function AlertsPage() {
     if (allowed) void load();
   }, [allowed, JSON.stringify(filters)]);
   useLiveRefresh(ALERT_TYPES, () => void load());
+  useEffect(() => void loadChoices(), []);
 
   if (!allowed) return null;
-  const set = (key: keyof AlertFilters) => (e: Event) =>
-    setFilters({ ...filters, [key]: (e.target as HTMLInputElement | HTMLSelectElement).value || undefined });
+  const set = (key: keyof AlertFilters) => (e: Event) => {
+    const value = (e.target as HTMLSelectElement).value || (key === "status" ? "any" : undefined);
+    route(alertsHref({ ...filters, [key]: value }, selected), true);
+  };
   const l = lang.value;
 
   return (
@@ -127,13 +140,14 @@ export function AlertsPage() {
             </label>
             <label>
               {t("alerts.area")}
-              <input
-                type="search"
-                name="area"
-                placeholder={t("alerts.areaHint")}
-                value={filters.area ?? ""}
-                onChange={set("area")}
-              />
+              <select value={filters.area ?? ""} onChange={set("area")} name="area">
+                <option value="">{t("alerts.any")}</option>
+                {areaOptions(choices.value?.areas ?? [], filters.area).map((a) => (
+                  <option key={a.code} value={a.name.vi}>
+                    {a.name[l]}
+                  </option>
+                ))}
+              </select>
             </label>
           </form>
           {error ? (
@@ -149,7 +163,7 @@ export function AlertsPage() {
             {page?.items.map((a) => (
               <li key={a.id}>
                 <a
-                  href={`/alerts?id=${encodeURIComponent(a.id)}`}
+                  href={alertsHref(filters, a.id)}
                   class={a.id === selected ? "alert-row selected" : "alert-row"}
                   aria-current={a.id === selected ? "true" : undefined}
                   data-alert-id={a.id}

@@ -34,6 +34,7 @@ import { SopChecklist } from "../components/SopChecklist";
 import { TopBar } from "../components/TopBar";
 import { lang, t, tOr } from "../i18n";
 import { alertSeverity, alertTitle, localText } from "../model/incidents";
+import { lonLatText, pointOf } from "../model/lonLat";
 import { severityOf } from "../model/looks";
 import "../styles/incidents.css";
 
@@ -115,6 +116,7 @@ interface ViewProps {
 function IncidentView({ incident: i, busy, error, onTransition, onComment, onDone, onSkip, onAssign }: ViewProps) {
   const l = lang.value;
   const title = localText(i.title, l) || i.id;
+  const point = pointOf(i.location);
   return (
     <article class="incident" data-incident={i.id} data-status={i.status}>
       <header class="detail-head">
@@ -175,6 +177,14 @@ function IncidentView({ incident: i, busy, error, onTransition, onComment, onDon
               </dd>
               <dt>{t("alerts.area")}</dt>
               <dd>{i.areaServed ?? i.area ?? "—"}</dd>
+              {point ? (
+                <>
+                  <dt>{t("incidents.location")}</dt>
+                  <dd data-field="location" data-point={point.join(",")}>
+                    {lonLatText(point[0], point[1], l)}
+                  </dd>
+                </>
+              ) : null}
               <dt>{t("incidents.source")}</dt>
               <dd>{tOr(`incidents.sources.${i.source ?? ""}`, i.source ?? "—")}</dd>
               <dt>{t("incidents.opened")}</dt>
