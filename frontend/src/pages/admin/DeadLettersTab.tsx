@@ -55,11 +55,11 @@ export function DeadLettersTab() {
         </label>
         <label>
           {t("admin.letters.reason")}
-          <input name="reason" type="search" value={filter.reason ?? ""} onChange={set("reason")} placeholder="malformed_json" />
+          <input name="reason" type="search" value={filter.reason ?? ""} onInput={set("reason")} placeholder="malformed_json" />
         </label>
         <label>
           {t("admin.letters.source")}
-          <input name="source" type="search" value={filter.source ?? ""} onChange={set("source")} />
+          <input name="source" type="search" value={filter.source ?? ""} onInput={set("source")} />
         </label>
       </form>
       <ErrorLine error={error ?? failed} />
