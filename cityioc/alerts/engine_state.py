@@ -28,7 +28,17 @@ MODULE = "alerts"
 TENANTS = "alerts-tenants"  # the tenants the engine has seen: one key per tenant
 WRITE_CHUNK = 500  # rows per write: a big persist must not hold the database writer long
 
-Touched = set[tuple[str, str, str]]  # (kind "s"/"a", rule id, source) or ("l", attribute, entity)
+# (kind "s"/"a", rule id, source), ("l", attribute, entity) or ("o", attribute set, entity)
+Touched = set[tuple[str, str, str]]
+
+
+LOWEST = -(2**63)
+SHARED_KINDS = ("l|", "o|")  # kept per series or entity, not per rule
+
+
+def seen_key(attrs: tuple[str, ...]) -> str:
+    """The key of an attribute set in ``TenantMemory.seen`` (empty: every attribute)."""
+    return " ".join(attrs)
 
 
 @dataclass(slots=True)
@@ -36,6 +46,8 @@ class TenantMemory:
     states: dict[str, dict[str, State]] = field(default_factory=dict)  # rule id → source → state
     alerts: dict[tuple[str, str], list[Any]] = field(default_factory=dict)  # → [id, active]
     lasts: dict[tuple[str, str], list[Any]] = field(default_factory=dict)  # (attr, entity) →
+    # The latest observedAt per (attribute set, entity): shared by the missing-data rules
+    seen: dict[tuple[str, str], int] = field(default_factory=dict)
     touched: Touched = field(default_factory=set)  # changed since the last collect
     rules_touched: set[str] = field(default_factory=set)  # rules dropped or changed: every key
 
@@ -48,6 +60,13 @@ class TenantMemory:
     def set_last(self, attr: str, entity: str, reading: list[Any]) -> None:
         self.lasts[(attr, entity)] = reading
         self.touched.add(("l", attr, entity))
+
+    def set_seen(self, attrs: str, entity: str, t: int) -> None:
+        """Keep the later of ``t`` and what was seen (``attrs``: the set's key, ``seen_key``)."""
+        key = (attrs, entity)
+        if t > self.seen.get(key, LOWEST):
+            self.seen[key] = t
+            self.touched.add(("o", attrs, entity))
 
     def set_alert(self, rule_id: str, source: str, ref: list[Any]) -> None:
         self.alerts[(rule_id, source)] = ref
@@ -98,8 +117,12 @@ class EngineMemory:
                 memory.alerts[(rule_id, source)] = list(item.value)
             elif kind == "l":
                 memory.lasts[(rule_id, source)] = list(item.value)
+            elif kind == "o" and isinstance(item.value, int):
+                memory.seen[(rule_id, source)] = item.value
         # What was not taken back (older versions, removed rules) is deleted at the next persist.
-        memory.rules_touched = {k.split("|", 2)[1] for k in written if not k.startswith("l|")}
+        memory.rules_touched = {
+            k.split("|", 2)[1] for k in written if not k.startswith(SHARED_KINDS)
+        }
         self.tenants[tenant] = memory
 
     def forget_rules(self, tenant: str, keep: Iterable[CompiledRule]) -> None:
@@ -187,6 +210,8 @@ def _current(
         return memory.alerts.get((rule_id, source))
     if kind == "l":
         return memory.lasts.get((rule_id, source))
+    if kind == "o":
+        return memory.seen.get((rule_id, source))
     version = versions.get(rule_id)
     state = memory.states.get(rule_id, {}).get(source)
     if version is None or state is None:
@@ -199,7 +224,7 @@ def _keys_of_rules(memory: TenantMemory, written: dict[str, bytes], rules: set[s
     keys: Touched = set()
     for key in written:
         kind, rule_id, source = key.split("|", 2)
-        if kind != "l" and rule_id in rules:
+        if f"{kind}|" not in SHARED_KINDS and rule_id in rules:
             keys.add((kind, rule_id, source))
     for rule_id in rules:
         keys.update(("s", rule_id, source) for source in memory.states.get(rule_id, {}))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from cityioc.alerts.engine_state import TenantMemory
+from cityioc.alerts.engine_state import TenantMemory, seen_key
 from cityioc.alerts.rules.compiled import CompiledRule, Signal
 from cityioc.alerts.rules.evaluators_time import last_observed
 from cityioc.alerts.rules.machine import State
@@ -77,3 +77,9 @@ class EngineContext:
 
     def last_observed(self, entity: StoredEntity, attrs: tuple[str, ...]) -> int:
         return self._current.last_observed(entity, attrs)
+
+    def observe(self, attrs: tuple[str, ...], source: str, t: int) -> None:
+        self._memory.set_seen(seen_key(attrs), source, t)
+
+    def seen(self, attrs: tuple[str, ...], source: str) -> int | None:
+        return self._memory.seen.get((seen_key(attrs), source))

@@ -86,6 +86,34 @@ async def test_missing_data_per_entity(engine_store: Store, fake_clock: FakeCloc
     assert alert.status == "cleared"
 
 
+async def test_missing_data_rules_share_the_last_seen_time_and_it_survives_a_restart(
+    engine_store: Store, fake_clock: FakeClock
+) -> None:
+    short = rule("silent-15", "missing", ["WeatherObserved"], after="15m")
+    long = rule("silent-30", "missing", ["WeatherObserved"], after="30m")
+    rig = await make_rig(engine_store, fake_clock, [])
+    station = await entity(rig.hub, "WeatherObserved", "shared")
+    await rig.rules.create("default", short, "test")
+    await rig.rules.create("default", long, "test")
+    await rig.engine.idle()
+    for _ in range(3):  # readings move one shared time, not one state per rule
+        await rig.advance(5)
+        await rig.reading(station, "temperature", 30.0)
+    memory = rig.engine.memory.of("default")
+    last = fake_clock.now_ms()
+    assert [t for (_, eid), t in memory.seen.items() if eid == station] == [last]
+    await rig.restart()  # the shared time is persisted: the silence counts from the last reading
+    await rig.advance(14)
+    assert await rig.alerts_list() == []
+    await rig.advance(1)
+    [alert] = await rig.alerts_list()
+    assert alert.rule is not None and alert.rule.endswith(":silent-15")
+    await rig.advance(15)
+    assert len(await rig.alerts_list()) == 2  # the 30-minute rule too, from the same time
+    await rig.reading(station, "temperature", 29.0)  # data again: both cleared
+    assert {a.status for a in await rig.alerts_list()} == {"cleared"}
+
+
 async def test_missing_data_per_fleet(engine_store: Store, fake_clock: FakeClock) -> None:
     fleet = rule("fleet", "missing", ["WeatherObserved"], after="15m", fleet={"at_least": 2})
     rig = await make_rig(engine_store, fake_clock, [])

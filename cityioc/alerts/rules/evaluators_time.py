@@ -17,6 +17,7 @@ from cityioc.hub.models import StoredEntity
 
 LOCATION = expand("location")
 FLEET = "*fleet"  # the state key of a fleet rule's own phase
+LOWEST = -(2**63)
 
 
 def last_observed(
@@ -52,6 +53,10 @@ class Missing:
 
     def on_entity(self, ctx: RuleContext, entity: StoredEntity, now: int) -> None:
         seen = ctx.last_observed(entity, self.attrs)
+        ctx.observe(self.attrs, entity.id, seen)  # once for all the rules watching these attrs
+        st = ctx.states().get(entity.id)
+        if st is not None and st.get("p") != "f":
+            return  # known and not silent: the shared time is all the tick needs
         st = ctx.state(entity.id)
         if seen <= st.get("s", -math.inf):
             return  # nothing newer: e.g. the start-up scan, or a write of other attributes
@@ -66,9 +71,13 @@ class Missing:
     def on_tick(self, ctx: RuleContext, now: int) -> None:
         changed = False
         for source, st in list(ctx.states().items()):
-            if source == FLEET or st.get("p") == "f" or now - st.get("s", now) < self.rule.after:
+            if source == FLEET or st.get("p") == "f":
                 continue
-            st["p"] = "f"
+            shared = ctx.seen(self.attrs, source)
+            last = max(st.get("s", LOWEST), LOWEST if shared is None else shared)
+            if last == LOWEST or now - last < self.rule.after:
+                continue
+            st["p"], st["s"] = "f", last  # "s": what a new reading must pass to clear it
             ctx.touch(source)
             changed = True
             if self.rule.fleet is None:
