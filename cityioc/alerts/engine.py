@@ -40,7 +40,7 @@ ACTOR = "alerts:engine"
 MAX_PENDING = 500_000  # distinct entities waiting; beyond this, changes are dropped and counted
 YIELD_EVERY = 500  # entities evaluated between two turns of the event loop
 SCAN_PAGE = 500
-CONCURRENT_WRITES = 256  # alert writes in flight at once (they meet in the store's group commits)
+CONCURRENT_WRITES = 256  # alert writes in flight at once (they commit together: hub/grouped.py)
 MAX_WRITING = 10_000  # alerts with writes queued; beyond this, evaluation waits for the database
 
 

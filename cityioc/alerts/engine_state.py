@@ -32,8 +32,7 @@ WRITE_CHUNK = 500  # rows per write: a big persist must not hold the database wr
 Touched = set[tuple[str, str, str]]
 
 
-LOWEST = -(2**63)
-SHARED_KINDS = ("l|", "o|")  # kept per series or entity, not per rule
+SHARED_KINDS = ("l", "o")  # kept per series or entity, not per rule
 
 
 def seen_key(attrs: tuple[str, ...]) -> str:
@@ -64,7 +63,8 @@ class TenantMemory:
     def set_seen(self, attrs: str, entity: str, t: int) -> None:
         """Keep the later of ``t`` and what was seen (``attrs``: the set's key, ``seen_key``)."""
         key = (attrs, entity)
-        if t > self.seen.get(key, LOWEST):
+        before = self.seen.get(key)
+        if before is None or t > before:
             self.seen[key] = t
             self.touched.add(("o", attrs, entity))
 
@@ -121,7 +121,7 @@ class EngineMemory:
                 memory.seen[(rule_id, source)] = item.value
         # What was not taken back (older versions, removed rules) is deleted at the next persist.
         memory.rules_touched = {
-            k.split("|", 2)[1] for k in written if not k.startswith(SHARED_KINDS)
+            k.split("|", 2)[1] for k in written if k.split("|", 1)[0] not in SHARED_KINDS
         }
         self.tenants[tenant] = memory
 
@@ -224,7 +224,7 @@ def _keys_of_rules(memory: TenantMemory, written: dict[str, bytes], rules: set[s
     keys: Touched = set()
     for key in written:
         kind, rule_id, source = key.split("|", 2)
-        if f"{kind}|" not in SHARED_KINDS and rule_id in rules:
+        if kind not in SHARED_KINDS and rule_id in rules:
             keys.add((kind, rule_id, source))
     for rule_id in rules:
         keys.update(("s", rule_id, source) for source in memory.states.get(rule_id, {}))

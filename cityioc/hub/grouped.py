@@ -46,7 +46,7 @@ class GroupedWrites:
         self.groups = 0  # transactions written (the metrics and tests read these)
         self.writes = 0
         self._queued: dict[tuple[str, str], list[_Write]] = {}
-        self._draining: set[tuple[str, str]] = set()
+        self._draining: dict[tuple[str, str], asyncio.Task[None]] = {}  # held: not collected
 
     async def apply(
         self,
@@ -62,8 +62,7 @@ class GroupedWrites:
         write = _Write(ids, decide, audit, asyncio.get_running_loop().create_future())
         self._queued.setdefault(key, []).append(write)
         if key not in self._draining:
-            self._draining.add(key)
-            asyncio.get_running_loop().create_task(self._drain(key))
+            self._draining[key] = asyncio.get_running_loop().create_task(self._drain(key))
         return await write.done
 
     async def _drain(self, key: tuple[str, str]) -> None:
@@ -72,7 +71,7 @@ class GroupedWrites:
                 group, self._queued[key] = self._take(queued)
                 await self._commit(key, group)
         finally:
-            self._draining.discard(key)
+            self._draining.pop(key, None)
             for write in self._queued.pop(key, []):  # only when cancelled (the loop is closing)
                 if not write.done.done():
                     write.done.cancel()

@@ -17,7 +17,6 @@ from cityioc.hub.models import StoredEntity
 
 LOCATION = expand("location")
 FLEET = "*fleet"  # the state key of a fleet rule's own phase
-LOWEST = -(2**63)
 
 
 def last_observed(
@@ -73,9 +72,9 @@ class Missing:
         for source, st in list(ctx.states().items()):
             if source == FLEET or st.get("p") == "f":
                 continue
-            shared = ctx.seen(self.attrs, source)
-            last = max(st.get("s", LOWEST), LOWEST if shared is None else shared)
-            if last == LOWEST or now - last < self.rule.after:
+            known = (st.get("s"), ctx.seen(self.attrs, source))  # its own (older states), shared
+            last = max((t for t in known if t is not None), default=None)
+            if last is None or now - last < self.rule.after:
                 continue
             st["p"], st["s"] = "f", last  # "s": what a new reading must pass to clear it
             ctx.touch(source)

@@ -30,7 +30,8 @@ import numpy as np
 from psycopg.errors import DeadlockDetected
 from psycopg_pool import AsyncConnectionPool
 
-from cityioc.store.codec import decode_block, encode_block, is_number, merge_samples
+from cityioc.store.blocks import BLOCK_SIZE, Block, blocks_of, concat_values
+from cityioc.store.codec import decode_block, is_number, merge_samples
 from cityioc.store.postgres import staging
 from cityioc.store.postgres.lifecycle import Conn
 from cityioc.store.postgres.reads import DAY_MS, LOWEST
@@ -39,12 +40,10 @@ from cityioc.store.postgres.series import Cursor
 log = logging.getLogger(__name__)
 
 COMPACTION_LOCK: Final = 0x63697479636F6D70  # "citycomp": one compaction step at a time
-BLOCK_SIZE: Final = 1024  # samples per full block
-STEP_ROWS: Final = 2_000  # hot rows per step (a bigger series goes alone): ~10 ms of CPU
+STEP_ROWS: Final = 2_000  # hot rows per step (a bigger series goes alone): small, on the event loop
 DEADLOCK_RETRIES: Final = 3
 YIELD_EVERY: Final = 64  # series encoded between two turns of the event loop
 
-Block = tuple[int, int, int, int, bytes]  # sid, t0, t1, n, data
 _PAST_SIDS: Final = 2**31  # above every int4 id
 
 _SLICE = """
@@ -208,8 +207,8 @@ async def _move(cur: Cursor, hot: _HotRows, horizons: dict[int, int]) -> None:
             old = decode_block(tail[2])
             writes.dropped_tails.append((sid, tail[0]))
             times = np.concatenate([old.times, times])
-            values = _concat(old.values, values)
-        writes.blocks += _blocks(sid, times, values)
+            values = concat_values(old.values, values)
+        writes.blocks += blocks_of(sid, times, values)
     await _write(cur, writes)
 
 
@@ -228,7 +227,7 @@ async def _merge_late(
     old_v = [v for b in old for v in b.to_list()]
     merged_t, merged = merge_samples(old_t, old_v, times, values)
     merged_v = merged if isinstance(merged, list) else merged.tolist()
-    writes.blocks += _blocks(sid, merged_t, merged_v)
+    writes.blocks += blocks_of(sid, merged_t, merged_v)
     # Whole days: every hour and day bucket in the span is recomputed from its samples.
     await cur.execute(
         "DELETE FROM rollups WHERE sid = %s AND bucket >= %s AND bucket < %s",
@@ -282,22 +281,3 @@ def _roll_numbers(
     if mask.any():
         numbers = [float(v) for v, k in zip(values, mask.tolist(), strict=True) if k]
         writes.roll(sid, times[mask], np.array(numbers, dtype=np.float64))
-
-
-def _concat(a: np.ndarray | list[Any], b: np.ndarray | list[Any]) -> np.ndarray | list[Any]:
-    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
-        return np.concatenate([a, b])
-    return _as_list(a) + _as_list(b)
-
-
-def _as_list(values: np.ndarray | list[Any]) -> list[Any]:
-    return values.tolist() if isinstance(values, np.ndarray) else values
-
-
-def _blocks(sid: int, times: np.ndarray, values: np.ndarray | list[Any]) -> list[Block]:
-    out = []
-    for lo in range(0, len(times), BLOCK_SIZE):
-        t = times[lo : lo + BLOCK_SIZE]
-        data = encode_block(t, values[lo : lo + BLOCK_SIZE])
-        out.append((sid, int(t[0]), int(t[-1]), len(t), data))
-    return out

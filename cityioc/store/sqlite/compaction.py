@@ -21,14 +21,14 @@ from typing import Any
 import numpy as np
 import orjson
 
-from cityioc.store.codec import decode_block, encode_block, is_number, merge_samples
+from cityioc.store.blocks import BLOCK_SIZE, as_list, blocks_of, concat_values
+from cityioc.store.codec import decode_block, is_number, merge_samples
 from cityioc.store.port import ROLLUP_WIDTHS_MS
 from cityioc.store.rollups import partials
 from cityioc.store.sqlite.entities import chunks
 from cityioc.store.sqlite.one_statement import delete_blocks, insert_blocks, rows_of
 from cityioc.store.sqlite.series import DAY_MS, LOWEST, SeriesIndex, block_samples
 
-BLOCK_SIZE = 1024  # samples per full block
 _MOVE_HORIZONS = (
     "UPDATE series SET compacted_to = max(compacted_to, u.value ->> 0)"
     " FROM json_each(?) AS u WHERE series.sid = u.value ->> 1"
@@ -76,7 +76,7 @@ def compact(conn: sqlite3.Connection, index: SeriesIndex, max_rows: int | None =
         times, values = hot.times[lo:hi], hot.values(lo, hi)
         moved.append((int(times[-1]), sid))
         if horizon != LOWEST and times[0] <= horizon:
-            _merge_late(conn, sid, times, _as_list(values))
+            _merge_late(conn, sid, times, as_list(values))
             continue
         appended[lo:hi] = True
         tail = tails.get(sid)
@@ -84,8 +84,8 @@ def compact(conn: sqlite3.Connection, index: SeriesIndex, max_rows: int | None =
             old = decode_block(tail[2])
             dropped_tails.append((sid, tail[0]))
             times = np.concatenate([old.times, times])
-            values = _concat(old.values, values)
-        blocks += _blocks(sid, times, values)
+            values = concat_values(old.values, values)
+        blocks += blocks_of(sid, times, values)
     delete_blocks(conn, dropped_tails)
     insert_blocks(conn, blocks)
     numeric = appended & hot.numeric
@@ -145,16 +145,6 @@ class _HotRows:
         ]
 
 
-def _as_list(values: np.ndarray | list[Any]) -> list[Any]:
-    return values.tolist() if isinstance(values, np.ndarray) else values
-
-
-def _concat(a: np.ndarray | list[Any], b: np.ndarray | list[Any]) -> np.ndarray | list[Any]:
-    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
-        return np.concatenate([a, b])
-    return _as_list(a) + _as_list(b)
-
-
 def _horizons(conn: sqlite3.Connection, sids: Sequence[int]) -> dict[int, int]:
     found: dict[int, int] = {}
     for part in chunks(list(sids)):
@@ -176,18 +166,6 @@ def _tails(conn: sqlite3.Connection, sids: Sequence[int]) -> dict[int, tuple[int
         for sid, t0, n, data in rows_of(conn, columns, rest, part):
             found[sid] = (t0, n, bytes.fromhex(data))
     return found
-
-
-def _blocks(
-    sid: int, times: np.ndarray, values: np.ndarray | list[Any]
-) -> list[tuple[int, int, int, int, bytes]]:
-    out = []
-    for lo in range(0, len(times), BLOCK_SIZE):
-        t = times[lo : lo + BLOCK_SIZE]
-        out.append(
-            (sid, int(t[0]), int(t[-1]), len(t), encode_block(t, values[lo : lo + BLOCK_SIZE]))
-        )
-    return out
 
 
 def _numeric(times: np.ndarray, values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -215,7 +193,7 @@ def _merge_late(conn: sqlite3.Connection, sid: int, times: np.ndarray, values: l
     )
     merged_t, merged = merge_samples(old_t, old_v, times, values)
     merged_v = list(merged)
-    insert_blocks(conn, _blocks(sid, merged_t, merged_v))
+    insert_blocks(conn, blocks_of(sid, merged_t, merged_v))
     # Recompute whole days: every hour and day bucket in the span is fully covered.
     conn.execute(
         "DELETE FROM rollups WHERE sid = ? AND bucket >= ? AND bucket < ?", (sid, span_lo, span_hi)

@@ -15,7 +15,7 @@ from cityioc.store.names import LOCATION
 from cityioc.store.port import EntityQuery
 
 CHUNK = 500
-# Every update in one statement (the GIL is let go once, not once per row: see series.py); the
+# Every update in one statement (the GIL is let go once, not per row: one_statement.py); the
 # documents travel as JSON inside the JSON array and are stored as SQLite renders them.
 _UPDATE_ALL = (
     "UPDATE entities SET types = u.value -> 0, doc = u.value -> 1, modified_at = u.value ->> 2,"

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-Block = tuple[int, int, int, int, bytes]  # sid, t0, t1, n, data
+from cityioc.store.blocks import Block
 
 _INSERT_BLOCKS = (
     "INSERT INTO sample_blocks (sid, t0, t1, n, data)"

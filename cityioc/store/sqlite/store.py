@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 # Compact when this many samples are hot, or when the oldest hot sample waited this long.
 COMPACT_ROWS = 300_000
 COMPACT_EVERY_S = 30.0
-COMPACT_STEP_ROWS = 500  # one step holds the writer ~10 ms under load: an alert waits that much
+COMPACT_STEP_ROWS = 500  # small: an urgent write (an alert) waits for the step in progress
 URGENT_ENTITIES = 4
 
 
