@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,6 +15,7 @@ from cityioc.alerts.module import AlertsModule
 from cityioc.bus.events import ChangeEvent
 from cityioc.bus.factory import make_bus
 from cityioc.core.clock import Clock, SystemClock
+from cityioc.core.gc_policy import settle_for_server
 from cityioc.core.settings import Settings
 from cityioc.hub.context import ContextResolver, core_context
 from cityioc.hub.models import Mutation
@@ -164,14 +164,7 @@ def create_app(
             )
         if mqtt is not None:
             await mqtt.start()
-        # Everything built so far lives as long as the process: keep it out of the cyclic GC's
-        # full collections, which otherwise walk every start-up object in the middle of a request
-        # (the hourly-average and PATCH benchmarks gained most from this: BENCHMARKS.md @34e71fc).
-        gc.freeze()
-        # What lives on (rule state, caches) grows with the city: a full collection then walks
-        # all of it — pauses of ~50 ms every few seconds under the alert-latency benchmark's load,
-        # finding nothing (our data is acyclic). Collect the young often, the old rarely.
-        gc.set_threshold(10_000, 50, 100)
+        settle_for_server()  # start-up objects out of the GC's way (core/gc_policy.py)
         if simulation is not None:
             await simulation.start(city)
         log.info("cityioc %s ready on %s", __version__, store.backend)

@@ -1,0 +1,36 @@
+"""The cyclic garbage collector's settings for a long-running server process.
+
+Everything built at start-up lives as long as the process, and what lives on (rule state,
+caches) grows with the city: CPython's full collections walk all of it, finding nothing (our data
+is acyclic), in the middle of requests — pauses of ~50 ms every few seconds under the
+alert-latency benchmark's load; the 1,000-rule engine benchmark spent 0.5 s of 0.9 s in two of
+them (the hourly-average and PATCH benchmarks also gained most from this: BENCHMARKS.md
+@34e71fc). So: start-up objects are frozen out of the collector, the young are collected often
+and the old rarely.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+THRESHOLDS = (10_000, 50, 100)  # (young, middle, old): CPython's defaults are (700, 10, 10)
+
+
+def settle_for_server() -> None:
+    """Call once the process has started: what exists now is kept out of every collection."""
+    gc.freeze()
+    gc.set_threshold(*THRESHOLDS)
+
+
+@contextmanager
+def server_gc() -> Iterator[None]:
+    """``settle_for_server`` for a while (the in-process benchmarks), then the defaults back."""
+    before = gc.get_threshold()
+    settle_for_server()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
