@@ -154,7 +154,9 @@ class SqliteDatabase:
         if not self.row("SELECT 1 FROM sqlite_schema WHERE name = 'samples_hot'"):
             return 0.0
         while time.monotonic() - started < max_seconds:
-            found = self.row("SELECT count(*) FROM samples_hot")
+            found = self.row(
+                "SELECT (SELECT count(*) FROM samples_hot) + (SELECT count(*) FROM samples_new)"
+            )
             if found is not None and found[0] == 0:
                 break
             time.sleep(0.5)

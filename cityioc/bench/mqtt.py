@@ -26,7 +26,7 @@ LABELS = {"serve": "in `cityioc serve`", "workers": "`ingest mqtt --workers 2`"}
 # rows meanwhile is seen before or after, never half).
 COUNT_SQL = {
     "sqlite": "SELECT (SELECT coalesce(sum(n), 0) FROM sample_blocks)"
-    " + (SELECT count(*) FROM samples_hot)",
+    " + (SELECT count(*) FROM samples_hot) + (SELECT count(*) FROM samples_new)",
     "postgresql": "SELECT (SELECT coalesce(sum(n), 0) FROM sample_blocks)"
     " + (SELECT count(*) FROM samples)",
 }

@@ -24,6 +24,8 @@ async def test_compaction_in_steps_moves_whole_series(tmp_path: Path) -> None:
         keys = [SeriesKey(e, PM25) for e in ids]
         before = _plain(await store.read_series("default", keys, None, None))
         index = store._series  # the step function under test takes the store's series index
+        assert await store.fold() == 37  # the newest rows join the hot table first
+        assert _plain(await store.read_series("default", keys, None, None)) == before
 
         # A series bigger than a step goes alone (9 rows for a step of 3) …
         steps = [await store.engine.write(lambda c: compaction.compact(c, index, max_rows=3))]
@@ -48,3 +50,39 @@ def _plain(
     found: Mapping[SeriesKey, SeriesData],
 ) -> dict[SeriesKey, tuple[list[int], list[object]]]:
     return {k: (v.times.tolist(), list(v.values)) for k, v in found.items()}
+
+
+async def test_fold_moves_whole_series_and_repeats_settle_in_either_table(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "f.db", clock=FakeClock())
+    await store.open()
+    try:
+        ids = [f"urn:f:{n}" for n in range(4)]
+        for n, eid in enumerate(ids):
+            await write(store, samples(eid, 0, [float(n * 10 + i) for i in range(5)]))
+        index = store._series
+        steps = []
+        while moved := await store.engine.write(lambda c: compaction.fold(c, index, max_rows=8)):
+            steps.append(moved)
+        assert steps == [5, 5, 5, 5]  # whole series per step: 5 rows each, never split
+        assert (index.hot_rows, index.new_rows) == (20, 0)
+        # A repeat of a folded (series, time) replaces it there; a new time lands in samples_new
+        await write(store, samples(ids[0], 0, [99.0]))
+        await write(store, samples(ids[0], 5 * 60_000, [7.0]))
+        await write(store, samples(ids[0], 5 * 60_000, [8.0]))  # a repeat while still new
+        counts = await store.engine.read(
+            lambda c: c.execute(
+                "SELECT (SELECT count(*) FROM samples_hot), (SELECT count(*) FROM samples_new)"
+            ).fetchone()
+        )
+        assert counts == (20, 1)
+        got = _plain(await store.read_series("default", [SeriesKey(ids[0], PM25)], None, None))
+        assert got[SeriesKey(ids[0], PM25)][1] == [99.0, 1.0, 2.0, 3.0, 4.0, 8.0]
+        await store.close()
+        store = SqliteStore(tmp_path / "f.db", clock=FakeClock())
+        await store.open()  # the counts come back from the tables
+        assert (store._series.hot_rows, store._series.new_rows) == (21, 1)
+        assert await store.compact() == 21
+        got = _plain(await store.read_series("default", [SeriesKey(ids[0], PM25)], None, None))
+        assert got[SeriesKey(ids[0], PM25)][1] == [99.0, 1.0, 2.0, 3.0, 4.0, 8.0]
+    finally:
+        await store.close()

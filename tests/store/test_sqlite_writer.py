@@ -14,7 +14,7 @@ from pathlib import Path
 import orjson
 
 from cityioc.store.sqlite.engine import SqliteEngine
-from cityioc.store.sqlite.series import INSERT_HOT
+from cityioc.store.sqlite.series import INSERT_NEW
 
 
 async def test_jobs_waiting_together_share_one_commit(tmp_path: Path) -> None:
@@ -92,7 +92,7 @@ async def test_the_wal_is_checkpointed_beside_the_writer(tmp_path: Path) -> None
 
 
 def test_numbers_cross_the_json_array_exactly() -> None:
-    """The hot samples travel as one JSON array (series.INSERT_HOT): every float, however odd its
+    """The hot samples travel as one JSON array (series.INSERT_NEW): every float, however odd its
     bits, and every 64-bit time must come back out of SQLite unchanged."""
     rng = random.Random(7)
     values = [rng.uniform(-1e6, 1e6) for _ in range(20_000)]
@@ -103,10 +103,10 @@ def test_numbers_cross_the_json_array_exactly() -> None:
     times = [rng.randrange(-(2**62), 2**62) for _ in values]
     conn = sqlite3.connect(":memory:")
     conn.execute(
-        "CREATE TABLE samples_hot (sid INTEGER NOT NULL, t INTEGER NOT NULL, v REAL, j TEXT)"
+        "CREATE TABLE samples_new (sid INTEGER NOT NULL, t INTEGER NOT NULL, v REAL, j TEXT)"
     )
     rows = [(i, t, v, None) for i, (t, v) in enumerate(zip(times, values, strict=True))]
-    conn.execute(INSERT_HOT, (orjson.dumps(rows),))
-    back = conn.execute("SELECT t, v FROM samples_hot ORDER BY sid").fetchall()
+    conn.execute(INSERT_NEW, (orjson.dumps(rows),))
+    back = conn.execute("SELECT t, v FROM samples_new ORDER BY sid").fetchall()
     assert [t for t, _ in back] == times
     assert [v for _, v in back] == values

@@ -1,9 +1,12 @@
-"""Moves hot samples into compressed blocks and rolls them up: the LSM step of the SQLite store.
+"""Moves hot samples into compressed blocks and rolls them up: the LSM steps of the SQLite store.
 
-Appending to a small hot table keeps ingestion cheap (few pages touched per commit, however many
-series a batch spans); compacting every few seconds touches each active series' tail block once
-instead of once per batch, and stores a few bytes per sample instead of ~30. The work is batched
-across series: one query for the series' horizons and tail blocks, one vectorised rollup pass.
+Appending to a small table keeps ingestion cheap (few pages touched per commit, however many
+series a batch spans): samples arrive in ``samples_new``, which ``fold`` empties into
+``samples_hot`` in sorted runs every ~25,000 rows (each run touches each index page of the hot
+table once, where every batch did before); compacting every few seconds touches each active
+series' tail block once instead of once per batch, and stores a few bytes per sample instead of
+~30. The work is batched across series: one query for the series' horizons and tail blocks, one
+vectorised rollup pass.
 
 In-order data (the common case) extends each series' tail block and adds its partials to the
 rollups. Late data (at or before what a series already holds in blocks) is merged with the blocks
@@ -45,22 +48,39 @@ _UPSERT_ROLLUPS = (
 )
 
 
+def fold(conn: sqlite3.Connection, index: SeriesIndex, max_rows: int | None = None) -> int:
+    """Move rows of ``samples_new`` into ``samples_hot``, sorted; returns how many. Inside a
+    write transaction; ``max_rows`` as for ``compact``."""
+    where, params = _slice(conn, "samples_new", max_rows)
+    moved: int = conn.execute(
+        "INSERT INTO samples_hot (sid, t, v, j)"
+        f" SELECT sid, t, v, j FROM samples_new{where} ORDER BY sid, t, rowid",
+        params,
+    ).rowcount
+    conn.execute(f"DELETE FROM samples_new{where}", params)
+    index.new_rows = max(0, index.new_rows - moved) if where else 0
+    return moved
+
+
 def compact(conn: sqlite3.Connection, index: SeriesIndex, max_rows: int | None = None) -> int:
-    """Compact hot samples; returns how many were moved. Runs inside a write transaction.
+    """Compact the rows of ``samples_hot`` (without ``max_rows``: every hot row, ``samples_new``
+    folded first); returns how many were moved. Runs inside a write transaction.
 
     With ``max_rows``, only the first series (by id) holding about that many hot rows — whole
     series, so each series' samples move together — so that one compaction step holds the writer
     (and the GIL) briefly; call again until it returns 0.
     """
-    where, params = _slice(conn, max_rows)
+    if max_rows is None:
+        fold(conn, index)
+    where, params = _slice(conn, "samples_hot", max_rows)
     rows = rows_of(
         conn, ("sid", "t", "v", "j"), f"FROM samples_hot{where} ORDER BY sid, t, rowid", params
     )
     if not rows:
-        index.hot_rows = 0
+        index.hot_rows = index.new_rows
         return 0
     conn.execute(f"DELETE FROM samples_hot{where}", params)
-    index.hot_rows = max(0, index.hot_rows - len(rows)) if where else 0
+    index.hot_rows = max(0, index.hot_rows - len(rows)) if where else index.new_rows
     hot = _HotRows(rows)
     groups = hot.groups()
     horizons = _horizons(conn, [sid for sid, _, _ in groups])
@@ -94,16 +114,18 @@ def compact(conn: sqlite3.Connection, index: SeriesIndex, max_rows: int | None =
     return len(rows)
 
 
-def _slice(conn: sqlite3.Connection, max_rows: int | None) -> tuple[str, tuple[int, ...]]:
-    """The WHERE clause of one compaction step: every series below the ``max_rows``-th hot row's."""
+def _slice(
+    conn: sqlite3.Connection, table: str, max_rows: int | None
+) -> tuple[str, tuple[int, ...]]:
+    """The WHERE clause of one step: every series below the ``max_rows``-th row's of ``table``."""
     if max_rows is None:
         return "", ()
     row = conn.execute(
-        "SELECT sid FROM samples_hot ORDER BY sid LIMIT 1 OFFSET ?", (max_rows,)
+        f"SELECT sid FROM {table} ORDER BY sid LIMIT 1 OFFSET ?", (max_rows,)
     ).fetchone()
     if row is None:
         return "", ()  # fewer than max_rows: all of them
-    first = conn.execute("SELECT min(sid) FROM samples_hot").fetchone()[0]
+    first = conn.execute(f"SELECT min(sid) FROM {table}").fetchone()[0]
     # One series may hold more than max_rows: then that series alone.
     return (" WHERE sid < ?", (row[0],)) if row[0] > first else (" WHERE sid = ?", (first,))
 

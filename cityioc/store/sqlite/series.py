@@ -1,8 +1,10 @@
-"""Time series in SQLite: appended to a small hot table, compacted into blocks (``compaction``).
+"""Time series in SQLite: appended to small hot tables, compacted into blocks (``compaction``).
 
-Readers see the union: blocks, then hot rows (a hot row wins over a block sample at the same
-time, because it was written later). Rollups hold the compacted samples; readers add the partials
-of the hot rows, so aggregates are exact at any moment.
+Samples arrive in ``samples_new`` (a few batches), are folded into ``samples_hot`` in sorted runs,
+and compacted from there. Readers see the union: blocks, then hot rows of both tables (a hot row
+wins over a block sample at the same time, and a new row over a hot one, because it was written
+later). Rollups hold the compacted samples; readers add the partials of the hot rows, so
+aggregates are exact at any moment.
 """
 
 from __future__ import annotations
@@ -23,13 +25,22 @@ from cityioc.store.sqlite.entities import chunks
 SeriesCacheKey = tuple[str, str, str, str]
 # All rows in one statement: ``executemany`` would let go of the GIL and take it back for each
 # row, and under load (the event loop parsing requests) each take-back waits its turn.
-INSERT_HOT = (
-    "INSERT INTO samples_hot (sid, t, v, j)"
+INSERT_NEW = (
+    "INSERT INTO samples_new (sid, t, v, j)"
     " SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?)"
 )
 LOWEST = -(2**63)
 DAY_MS = 86_400_000
 HIGHEST = 2**63 - 1
+HOT_TABLES = ("samples_new", "samples_hot")  # newest first
+# Both tables' rows of one series in a time range; at equal times the later write comes last.
+_HOT_ROWS = (
+    "SELECT t, v, j FROM ("
+    "SELECT t, v, j, 0 AS g, rowid AS r FROM samples_hot WHERE sid = ?1 AND t >= ?2 AND t < ?3"
+    " UNION ALL"
+    " SELECT t, v, j, 1, rowid FROM samples_new WHERE sid = ?1 AND t >= ?2 AND t < ?3"
+    ") ORDER BY t, g, r"
+)
 
 
 class SeriesIndex:
@@ -41,7 +52,8 @@ class SeriesIndex:
     def __init__(self) -> None:
         self.sid: dict[SeriesCacheKey, int] = {}
         self.last_t: dict[int, int] = {}
-        self.hot_rows = 0
+        self.hot_rows = 0  # in both hot tables
+        self.new_rows = 0  # in samples_new
 
     def resolve(self, conn: sqlite3.Connection, keys: Collection[SeriesCacheKey]) -> None:
         missing = [k for k in keys if k not in self.sid]
@@ -59,7 +71,9 @@ class SeriesIndex:
                 key,
             ).fetchone()
             hot_max = conn.execute(
-                "SELECT max(t) FROM samples_hot WHERE sid = ?", (sid,)
+                "SELECT max(t) FROM (SELECT max(t) AS t FROM samples_hot WHERE sid = ?1"
+                " UNION ALL SELECT max(t) FROM samples_new WHERE sid = ?1)",
+                (sid,),
             ).fetchone()[0]
             self.sid[key] = sid
             self.last_t[sid] = max(compacted_to, hot_max if hot_max is not None else LOWEST)
@@ -99,11 +113,12 @@ def write_samples(
     last_t = index.last_t
     for key in [k for k in latest if k[1] <= last_t[k[0]]]:
         _settle_hot_repeat(conn, key, latest)
-    conn.execute(INSERT_HOT, (orjson.dumps([(*k, *vj) for k, vj in latest.items()]),))
+    conn.execute(INSERT_NEW, (orjson.dumps([(*k, *vj) for k, vj in latest.items()]),))
     for sid, t in latest:
         if t > last_t[sid]:  # noqa: PLR1730 — the branch skips a store on the hot path
             last_t[sid] = t
     index.hot_rows += len(latest)
+    index.new_rows += len(latest)
     return len(latest)
 
 
@@ -112,15 +127,17 @@ def _settle_hot_repeat(
     key: tuple[int, int],
     latest: dict[tuple[int, int], tuple[float | None, str | None]],
 ) -> None:
-    row = conn.execute(
-        "SELECT rowid, v, j FROM samples_hot WHERE sid = ? AND t = ? ORDER BY rowid DESC LIMIT 1",
-        key,
-    ).fetchone()
-    if row is None:
-        return  # maybe in a block: the compactor merges it
-    new = latest.pop(key)
-    if (row[1], row[2]) != new:
-        conn.execute("UPDATE samples_hot SET v = ?, j = ? WHERE rowid = ?", (*new, row[0]))
+    for table in HOT_TABLES:
+        row = conn.execute(
+            f"SELECT rowid, v, j FROM {table} WHERE sid = ? AND t = ? ORDER BY rowid DESC LIMIT 1",
+            key,
+        ).fetchone()
+        if row is not None:
+            new = latest.pop(key)
+            if (row[1], row[2]) != new:
+                conn.execute(f"UPDATE {table} SET v = ?, j = ? WHERE rowid = ?", (*new, row[0]))
+            return
+    # Not hot: maybe in a block, and the compactor merges it
 
 
 def series_ids(
@@ -139,10 +156,7 @@ def series_ids(
 
 
 def hot_rows(conn: sqlite3.Connection, sid: int, lo: int, hi: int) -> tuple[np.ndarray, list[Any]]:
-    rows = conn.execute(
-        "SELECT t, v, j FROM samples_hot WHERE sid = ? AND t >= ? AND t < ? ORDER BY t, rowid",
-        (sid, lo, hi),
-    ).fetchall()
+    rows = conn.execute(_HOT_ROWS, (sid, lo, hi)).fetchall()
     times = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     return times, [r[1] if r[2] is None else orjson.loads(r[2]) for r in rows]
 
@@ -215,10 +229,11 @@ def extent(conn: sqlite3.Connection, tenant: str, key: SeriesKey) -> tuple[int, 
     if row[0] is not None:
         firsts.append(row[0])
         lasts.append(row[1])
-    row = conn.execute("SELECT min(t), max(t) FROM samples_hot WHERE sid = ?", (sid,)).fetchone()
-    if row[0] is not None:
-        firsts.append(row[0])
-        lasts.append(row[1])
+    for table in HOT_TABLES:
+        row = conn.execute(f"SELECT min(t), max(t) FROM {table} WHERE sid = ?", (sid,)).fetchone()
+        if row[0] is not None:
+            firsts.append(row[0])
+            lasts.append(row[1])
     return (int(min(firsts)), int(max(lasts))) if firsts else None
 
 
@@ -298,7 +313,8 @@ def delete(conn: sqlite3.Connection, tenant: str, entity_id: str, attr: str | No
         removed += conn.execute(
             f"SELECT coalesce(sum(n), 0) FROM sample_blocks WHERE sid IN ({marks})", part
         ).fetchone()[0]
-        removed += conn.execute(f"DELETE FROM samples_hot WHERE sid IN ({marks})", part).rowcount
+        for table in HOT_TABLES:
+            removed += conn.execute(f"DELETE FROM {table} WHERE sid IN ({marks})", part).rowcount
         for table in ("sample_blocks", "rollups", "series"):
             conn.execute(f"DELETE FROM {table} WHERE sid IN ({marks})", part)
     return int(removed)
@@ -324,5 +340,6 @@ def purge_before(conn: sqlite3.Connection, cutoff: int) -> int:
             (sid, int(times[0]), int(times[-1]), len(times), encode_block(times, values)),
         )
         removed += len(block.times) - len(times)
-    removed += conn.execute("DELETE FROM samples_hot WHERE t < ?", (cutoff,)).rowcount
+    for table in HOT_TABLES:
+        removed += conn.execute(f"DELETE FROM {table} WHERE t < ?", (cutoff,)).rowcount
     return int(removed)

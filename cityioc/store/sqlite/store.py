@@ -36,6 +36,10 @@ log = logging.getLogger(__name__)
 COMPACT_ROWS = 300_000
 COMPACT_EVERY_S = 30.0
 COMPACT_STEP_ROWS = 500  # small: an urgent write (an alert) waits for the step in progress
+# Fold the newest samples into the hot table (compaction.fold) when this many have arrived,
+# in steps of about FOLD_STEP_ROWS (a sorted append: cheaper per row than compacting).
+FOLD_ROWS = 25_000
+FOLD_STEP_ROWS = 5_000
 URGENT_ENTITIES = 4
 
 
@@ -63,8 +67,11 @@ class SqliteStore:
     async def open(self) -> None:
         self.engine.start()
         await self.migrate()
-        self._series.hot_rows = await self.engine.read(
-            lambda c: int(c.execute("SELECT count(*) FROM samples_hot").fetchone()[0])
+        self._series.hot_rows, self._series.new_rows = await self.engine.read(
+            lambda c: c.execute(
+                "SELECT (SELECT count(*) FROM samples_hot) + (SELECT count(*) FROM samples_new),"
+                " (SELECT count(*) FROM samples_new)"
+            ).fetchone()
         )
         self._compactor = asyncio.create_task(self._compact_forever())
 
@@ -85,6 +92,7 @@ class SqliteStore:
         # One round moves what is hot now; what arrives meanwhile waits for the next round
         # (chasing it would re-encode the same tail blocks over and over under load).
         budget, moved = self._series.hot_rows, 0
+        await self.fold()
         while moved < budget or budget == 0:
             step = await self.engine.write(
                 lambda c: compaction.compact(c, self._series, COMPACT_STEP_ROWS)
@@ -95,19 +103,34 @@ class SqliteStore:
             budget = budget or step  # the count was unknown (0): one step, then stop
         return moved
 
+    async def fold(self) -> int:
+        """Fold ``samples_new`` into ``samples_hot`` (compaction.fold), about as many rows as
+        are there when it starts, in steps."""
+        budget, moved = self._series.new_rows, 0
+        while moved < budget:
+            step = await self.engine.write(
+                lambda c: compaction.fold(c, self._series, FOLD_STEP_ROWS)
+            )
+            if not step:
+                break
+            moved += step
+        return moved
+
     async def _compact_forever(self) -> None:
         failing = False
         while True:
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(0.2)
             due = time.monotonic() - self._last_compaction >= COMPACT_EVERY_S
-            if self._series.hot_rows >= COMPACT_ROWS or (due and self._series.hot_rows):
-                try:
+            try:
+                if self._series.hot_rows >= COMPACT_ROWS or (due and self._series.hot_rows):
                     await self.compact()
-                    failing = False
-                except Exception:  # logged once; the hot rows stay and are retried
-                    if not failing:
-                        log.exception("compaction failed; will retry")
-                    failing = True
+                elif self._series.new_rows >= FOLD_ROWS:
+                    await self.fold()
+                failing = False
+            except Exception:  # logged once; the hot rows stay and are retried
+                if not failing:
+                    log.exception("compaction failed; will retry")
+                failing = True
 
     async def migrate(self) -> list[int]:
         return await self.engine.write(self._migrate)
@@ -306,7 +329,7 @@ class SqliteStore:
                 series=c.execute("SELECT count(*) FROM series").fetchone()[0],
                 samples=c.execute(
                     "SELECT (SELECT coalesce(sum(n), 0) FROM sample_blocks)"
-                    " + (SELECT count(*) FROM samples_hot)"
+                    " + (SELECT count(*) FROM samples_hot) + (SELECT count(*) FROM samples_new)"
                 ).fetchone()[0],
                 extra={
                     "commits": float(self.engine.commits),
