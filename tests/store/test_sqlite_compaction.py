@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+import pytest
+
 from cityioc.core.clock import FakeClock
 from cityioc.store.port import SeriesData, SeriesKey
-from cityioc.store.sqlite import compaction
+from cityioc.store.sqlite import compaction, series
 from cityioc.store.sqlite.store import SqliteStore
 from tests.store.checks import assert_rollups_match_raw
 from tests.store.test_store import PM25, samples, write
@@ -24,7 +26,8 @@ async def test_compaction_in_steps_moves_whole_series(tmp_path: Path) -> None:
         keys = [SeriesKey(e, PM25) for e in ids]
         before = _plain(await store.read_series("default", keys, None, None))
         index = store._series  # the step function under test takes the store's series index
-        assert await store.fold() == 37  # the newest rows join the hot table first
+        # the newest rows join the hot table first
+        assert await store.engine.write(lambda c: series.fold(c, index)) == 37
         assert _plain(await store.read_series("default", keys, None, None)) == before
 
         # A series bigger than a step goes alone (9 rows for a step of 3) …
@@ -52,18 +55,19 @@ def _plain(
     return {k: (v.times.tolist(), list(v.values)) for k, v in found.items()}
 
 
-async def test_fold_moves_whole_series_and_repeats_settle_in_either_table(tmp_path: Path) -> None:
+async def test_a_write_folds_at_fold_rows_and_repeats_settle_in_either_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(series, "FOLD_ROWS", 20)
     store = SqliteStore(tmp_path / "f.db", clock=FakeClock())
     await store.open()
     try:
         ids = [f"urn:f:{n}" for n in range(4)]
-        for n, eid in enumerate(ids):
+        for n, eid in enumerate(ids[:3]):
             await write(store, samples(eid, 0, [float(n * 10 + i) for i in range(5)]))
         index = store._series
-        steps = []
-        while moved := await store.engine.write(lambda c: compaction.fold(c, index, max_rows=8)):
-            steps.append(moved)
-        assert steps == [5, 5, 5, 5]  # whole series per step: 5 rows each, never split
+        assert (index.hot_rows, index.new_rows) == (15, 15)
+        await write(store, samples(ids[3], 0, [float(30 + i) for i in range(5)]))  # 20: folded
         assert (index.hot_rows, index.new_rows) == (20, 0)
         # A repeat of a folded (series, time) replaces it there; a new time lands in samples_new
         await write(store, samples(ids[0], 0, [99.0]))

@@ -1,8 +1,8 @@
 """Moves hot samples into compressed blocks and rolls them up: the LSM steps of the SQLite store.
 
 Appending to a small table keeps ingestion cheap (few pages touched per commit, however many
-series a batch spans): samples arrive in ``samples_new``, which ``fold`` empties into
-``samples_hot`` in sorted runs every ~25,000 rows (each run touches each index page of the hot
+series a batch spans): samples arrive in ``samples_new``, which ``series.fold`` empties into
+``samples_hot`` in a sorted run every ~25,000 rows (each run touches each index page of the hot
 table once, where every batch did before); compacting every few seconds touches each active
 series' tail block once instead of once per batch, and stores a few bytes per sample instead of
 ~30. The work is batched across series: one query for the series' horizons and tail blocks, one
@@ -30,7 +30,7 @@ from cityioc.store.port import ROLLUP_WIDTHS_MS
 from cityioc.store.rollups import partials
 from cityioc.store.sqlite.entities import chunks
 from cityioc.store.sqlite.one_statement import delete_blocks, insert_blocks, rows_of
-from cityioc.store.sqlite.series import DAY_MS, LOWEST, SeriesIndex, block_samples
+from cityioc.store.sqlite.series import DAY_MS, LOWEST, SeriesIndex, block_samples, fold, slice_of
 
 _MOVE_HORIZONS = (
     "UPDATE series SET compacted_to = max(compacted_to, u.value ->> 0)"
@@ -48,20 +48,6 @@ _UPSERT_ROLLUPS = (
 )
 
 
-def fold(conn: sqlite3.Connection, index: SeriesIndex, max_rows: int | None = None) -> int:
-    """Move rows of ``samples_new`` into ``samples_hot``, sorted; returns how many. Inside a
-    write transaction; ``max_rows`` as for ``compact``."""
-    where, params = _slice(conn, "samples_new", max_rows)
-    moved: int = conn.execute(
-        "INSERT INTO samples_hot (sid, t, v, j)"
-        f" SELECT sid, t, v, j FROM samples_new{where} ORDER BY sid, t, rowid",
-        params,
-    ).rowcount
-    conn.execute(f"DELETE FROM samples_new{where}", params)
-    index.new_rows = max(0, index.new_rows - moved) if where else 0
-    return moved
-
-
 def compact(conn: sqlite3.Connection, index: SeriesIndex, max_rows: int | None = None) -> int:
     """Compact the rows of ``samples_hot`` (without ``max_rows``: every hot row, ``samples_new``
     folded first); returns how many were moved. Runs inside a write transaction.
@@ -72,7 +58,7 @@ def compact(conn: sqlite3.Connection, index: SeriesIndex, max_rows: int | None =
     """
     if max_rows is None:
         fold(conn, index)
-    where, params = _slice(conn, "samples_hot", max_rows)
+    where, params = slice_of(conn, "samples_hot", max_rows)
     rows = rows_of(
         conn, ("sid", "t", "v", "j"), f"FROM samples_hot{where} ORDER BY sid, t, rowid", params
     )
@@ -112,22 +98,6 @@ def compact(conn: sqlite3.Connection, index: SeriesIndex, max_rows: int | None =
     _add_rollups(conn, hot.sids[numeric], hot.times[numeric], hot.v[numeric])
     conn.execute(_MOVE_HORIZONS, (orjson.dumps(moved),))
     return len(rows)
-
-
-def _slice(
-    conn: sqlite3.Connection, table: str, max_rows: int | None
-) -> tuple[str, tuple[int, ...]]:
-    """The WHERE clause of one step: every series below the ``max_rows``-th row's of ``table``."""
-    if max_rows is None:
-        return "", ()
-    row = conn.execute(
-        f"SELECT sid FROM {table} ORDER BY sid LIMIT 1 OFFSET ?", (max_rows,)
-    ).fetchone()
-    if row is None:
-        return "", ()  # fewer than max_rows: all of them
-    first = conn.execute(f"SELECT min(sid) FROM {table}").fetchone()[0]
-    # One series may hold more than max_rows: then that series alone.
-    return (" WHERE sid < ?", (row[0],)) if row[0] > first else (" WHERE sid = ?", (first,))
 
 
 class _HotRows:

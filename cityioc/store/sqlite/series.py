@@ -33,6 +33,8 @@ LOWEST = -(2**63)
 DAY_MS = 86_400_000
 HIGHEST = 2**63 - 1
 HOT_TABLES = ("samples_new", "samples_hot")  # newest first
+# A write that brings samples_new to this many rows folds them into samples_hot (``fold``).
+FOLD_ROWS = 25_000
 # Both tables' rows of one series in a time range; at equal times the later write comes last.
 _HOT_ROWS = (
     "SELECT t, v, j FROM ("
@@ -119,7 +121,38 @@ def write_samples(
             last_t[sid] = t
     index.hot_rows += len(latest)
     index.new_rows += len(latest)
+    if index.new_rows >= FOLD_ROWS:
+        fold(conn, index)
     return len(latest)
+
+
+def fold(conn: sqlite3.Connection, index: SeriesIndex) -> int:
+    """Move the rows of ``samples_new`` into ``samples_hot``, sorted; returns how many. Inside a
+    write transaction."""
+    moved: int = conn.execute(
+        "INSERT INTO samples_hot (sid, t, v, j)"
+        " SELECT sid, t, v, j FROM samples_new ORDER BY sid, t, rowid"
+    ).rowcount
+    conn.execute("DELETE FROM samples_new")
+    index.new_rows = 0
+    return moved
+
+
+def slice_of(
+    conn: sqlite3.Connection, table: str, max_rows: int | None
+) -> tuple[str, tuple[int, ...]]:
+    """The WHERE clause of a step over about ``max_rows`` rows of ``table`` (None: all): every
+    series below the ``max_rows``-th row's, so that each series' rows stay together."""
+    if max_rows is None:
+        return "", ()
+    row = conn.execute(
+        f"SELECT sid FROM {table} ORDER BY sid LIMIT 1 OFFSET ?", (max_rows,)
+    ).fetchone()
+    if row is None:
+        return "", ()  # fewer than max_rows: all of them
+    first = conn.execute(f"SELECT min(sid) FROM {table}").fetchone()[0]
+    # One series may hold more than max_rows: then that series alone.
+    return (" WHERE sid < ?", (row[0],)) if row[0] > first else (" WHERE sid = ?", (first,))
 
 
 def _settle_hot_repeat(

@@ -35,11 +35,13 @@ log = logging.getLogger(__name__)
 # Compact when this many samples are hot, or when the oldest hot sample waited this long.
 COMPACT_ROWS = 300_000
 COMPACT_EVERY_S = 30.0
-COMPACT_STEP_ROWS = 500  # small: an urgent write (an alert) waits for the step in progress
-# Fold the newest samples into the hot table (compaction.fold) when this many have arrived,
-# in steps of about FOLD_STEP_ROWS (a sorted append: cheaper per row than compacting).
-FOLD_ROWS = 25_000
-FOLD_STEP_ROWS = 5_000
+COMPACT_STEP_ROWS = 500
+# Steps of one compaction job: as many as fit in this time (under load a job gets one turn per
+# commit cycle), so that an urgent write (an alert) waits for at most about this long …
+COMPACT_JOB_S = 0.008
+# … and longer when compaction falls behind (this many times COMPACT_ROWS hot: the most), so that
+# under sustained overload the hot table stays bounded and ingestion slows down instead.
+COMPACT_BEHIND = 6
 URGENT_ENTITIES = 4
 
 
@@ -85,32 +87,27 @@ class SqliteStore:
         """Move the hot samples into blocks and rollups (it also happens by itself): about as
         many as were hot when it started — with no concurrent writes, all of them.
 
-        In steps of about COMPACT_STEP_ROWS, each its own write, so that ingestion and the event
+        In jobs of a few milliseconds, each its own write, so that ingestion and the event
         loop get their turn in between instead of waiting for one long compaction.
         """
         self._last_compaction = time.monotonic()
         # One round moves what is hot now; what arrives meanwhile waits for the next round
         # (chasing it would re-encode the same tail blocks over and over under load).
         budget, moved = self._series.hot_rows, 0
-        await self.fold()
+        await self.engine.write(lambda c: series.fold(c, self._series))
         while moved < budget or budget == 0:
-            step = await self.engine.write(
-                lambda c: compaction.compact(c, self._series, COMPACT_STEP_ROWS)
-            )
+            step = await self.engine.write(self._compact_job)
             if not step:
                 break
             moved += step
-            budget = budget or step  # the count was unknown (0): one step, then stop
+            budget = budget or step  # the count was unknown (0): one job, then stop
         return moved
 
-    async def fold(self) -> int:
-        """Fold ``samples_new`` into ``samples_hot`` (compaction.fold), about as many rows as
-        are there when it starts, in steps."""
-        budget, moved = self._series.new_rows, 0
-        while moved < budget:
-            step = await self.engine.write(
-                lambda c: compaction.fold(c, self._series, FOLD_STEP_ROWS)
-            )
+    def _compact_job(self, conn: sqlite3.Connection) -> int:
+        behind = min(COMPACT_BEHIND, max(1.0, self._series.hot_rows / COMPACT_ROWS))
+        moved, started = 0, time.perf_counter()
+        while time.perf_counter() - started < COMPACT_JOB_S * behind:
+            step = compaction.compact(conn, self._series, COMPACT_STEP_ROWS)
             if not step:
                 break
             moved += step
@@ -119,18 +116,16 @@ class SqliteStore:
     async def _compact_forever(self) -> None:
         failing = False
         while True:
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(0.5)
             due = time.monotonic() - self._last_compaction >= COMPACT_EVERY_S
-            try:
-                if self._series.hot_rows >= COMPACT_ROWS or (due and self._series.hot_rows):
+            if self._series.hot_rows >= COMPACT_ROWS or (due and self._series.hot_rows):
+                try:
                     await self.compact()
-                elif self._series.new_rows >= FOLD_ROWS:
-                    await self.fold()
-                failing = False
-            except Exception:  # logged once; the hot rows stay and are retried
-                if not failing:
-                    log.exception("compaction failed; will retry")
-                failing = True
+                    failing = False
+                except Exception:  # logged once; the hot rows stay and are retried
+                    if not failing:
+                        log.exception("compaction failed; will retry")
+                    failing = True
 
     async def migrate(self) -> list[int]:
         return await self.engine.write(self._migrate)
