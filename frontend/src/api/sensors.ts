@@ -4,6 +4,7 @@
 
 import { signal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
+import { setOfflineAfter } from "../model/layers";
 import { api } from "./client";
 
 export interface SensorCounts {
@@ -31,7 +32,9 @@ let timer: ReturnType<typeof setInterval> | undefined;
 
 async function refresh(): Promise<void> {
   try {
-    sensorStatus.value = await api<SensorStatus>("/api/v1/sensors/status?items=false");
+    const status = await api<SensorStatus>("/api/v1/sensors/status?items=false");
+    setOfflineAfter(status.types); // the map's offline markers follow the same rule
+    sensorStatus.value = status;
   } catch {
     // keep the last figures (or none): the next round may succeed
   }

@@ -1,7 +1,7 @@
 /** The figures of the KPI tiles and the wall, from the store (sensors online: api/sensors.ts). */
 
 import { str } from "./entity";
-import { isClosedIncident, STALE_MS, stationAqi } from "./layers";
+import { isClosedIncident, staleMsOf, stationAqi } from "./layers";
 import { type Severity, SEVERITIES, severityOf } from "./looks";
 import type { EntityStore } from "./store";
 
@@ -36,7 +36,7 @@ export function computeKpis(store: EntityStore, now: number): Kpis {
     // Sensors online are the server's (api/sensors.ts); the worst AQI is of the stations
     // reporting now.
     if (e.type !== "AirQualityObserved") continue;
-    const isOnline = e.observedMs !== null && now - e.observedMs <= STALE_MS;
+    const isOnline = e.observedMs !== null && now - e.observedMs <= staleMsOf(e.type);
     if (isOnline) {
       const aqi = stationAqi(e);
       if (aqi !== null && (worstAqi === null || aqi > worstAqi.value)) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseEntity } from "./entity";
-import { lookOf, STALE_MS } from "./layers";
+import { lookOf, setOfflineAfter, STALE_MS, staleMsOf } from "./layers";
 
 const now = Date.parse("2026-11-25T10:00:00Z");
 const at = new Date(now - 60_000).toISOString();
@@ -46,5 +46,18 @@ describe("states", () => {
     );
     const silent = entity("WeatherObserved", { temperature: 30 });
     expect(lookOf(silent, now + STALE_MS).state).toBe("offline");
+  });
+});
+
+describe("offline", () => {
+  it("follows the server's silence per type once known, else 15 minutes", () => {
+    const silent = entity("WeatherObserved", { temperature: 30 });
+    expect(staleMsOf("WeatherObserved")).toBe(STALE_MS);
+    setOfflineAfter([{ type: "WeatherObserved", offlineAfterSeconds: 120 }]);
+    expect(lookOf(silent, now + 30_000).state).not.toBe("offline"); // silent 1.5 min
+    expect(lookOf(silent, now + 90_000).state).toBe("offline"); // silent 2.5 min > 2 min
+    expect(staleMsOf("AirQualityObserved")).toBe(STALE_MS);
+    setOfflineAfter([]);
+    expect(lookOf(silent, now + 90_000).state).not.toBe("offline");
   });
 });

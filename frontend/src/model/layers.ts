@@ -14,8 +14,22 @@ import {
   severityOf,
 } from "./looks";
 
-/** A sensor that has said nothing for this long is shown as offline (scenario 3: 15 minutes). */
+/** A sensor that has said nothing for this long is shown as offline (scenario 3: 15 minutes),
+ * until the server has said how long for each type (`staleMsOf`). */
 export const STALE_MS = 15 * 60 * 1000;
+
+/** Per type, the server's silence before offline (`GET /api/v1/sensors/status`: the type's
+ * reporting interval × a tolerance), so that the map, the tiles and the status panels agree. */
+const offlineAfterMs = new Map<string, number>();
+
+export function setOfflineAfter(types: { type: string; offlineAfterSeconds: number }[]): void {
+  offlineAfterMs.clear();
+  for (const t of types) offlineAfterMs.set(t.type, t.offlineAfterSeconds * 1000);
+}
+
+export function staleMsOf(type: string): number {
+  return offlineAfterMs.get(type) ?? STALE_MS;
+}
 
 export interface LayerDef {
   id: string;
@@ -238,7 +252,7 @@ export function layerById(id: string): LayerDef | undefined {
 export function lookOf(e: Entity, now: number): Look {
   const layer = layerOf(e.type);
   if (!layer) return NO_DATA;
-  if (layer.sensor && e.observedMs !== null && now - e.observedMs > STALE_MS) return OFFLINE;
+  if (layer.sensor && e.observedMs !== null && now - e.observedMs > staleMsOf(e.type)) return OFFLINE;
   return layer.classify(e);
 }
 

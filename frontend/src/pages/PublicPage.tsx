@@ -2,6 +2,7 @@
  * in VN_AQI colours, water levels; Vietnamese by default. */
 
 import { useState } from "preact/hooks";
+import { useSensorStatus } from "../api/sensors";
 import { store } from "../city";
 import { StateBadge, Symbol } from "../components/common";
 import { DetailPanel } from "../components/DetailPanel";
@@ -21,6 +22,7 @@ export function PublicPage() {
   const [focusId, setFocusId] = useState<string | null>(null);
   const layers = availableLayers();
   const shown = visible.filter((v) => layers.includes(v));
+  useSensorStatus(); // each type's silence before offline, as the server decides it
   void store.version.value;
   const now = store.now.value;
   const l = lang.value;

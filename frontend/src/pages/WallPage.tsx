@@ -31,6 +31,7 @@ export function WallPage() {
   const seconds = Math.min(Math.max(Number(query.rotate) || 20, 2), 600);
   const [index, setIndex] = useState(0);
   const panel: Panel = PANELS[index];
+  useSensorStatus(); // the map's offline markers follow the server's per-type rule
 
   useEffect(() => {
     const timer = setInterval(() => setIndex((i) => (i + 1) % PANELS.length), seconds * 1000);
