@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import orjson
+import pytest
 
 from cityioc.store.sqlite.engine import SqliteEngine
 from cityioc.store.sqlite.series import INSERT_NEW
@@ -31,6 +32,34 @@ async def test_jobs_waiting_together_share_one_commit(tmp_path: Path) -> None:
         assert engine.commits - before <= 2  # the first alone at most, the rest together
         rows = await engine.read(lambda c: c.execute("SELECT count(*) FROM t").fetchone()[0])
         assert rows == 50
+    finally:
+        await engine.close()
+
+
+async def test_a_failing_job_is_undone_alone_or_in_company(tmp_path: Path) -> None:
+    engine = SqliteEngine(tmp_path / "w.db")
+    engine.start()
+    try:
+        await engine.write(lambda c: c.execute("CREATE TABLE t (x INTEGER)"))
+
+        def insert(i: int, fail: bool = False) -> Callable[[sqlite3.Connection], object]:
+            def job(c: sqlite3.Connection) -> None:
+                c.execute("INSERT INTO t VALUES (?)", (i,))
+                if fail:
+                    raise ValueError(f"job {i} failed after writing")
+
+            return job
+
+        with pytest.raises(ValueError, match="job 1"):  # alone in its commit: no savepoint
+            await engine.write(insert(1, fail=True))
+        together = await asyncio.gather(
+            *(engine.write(insert(i, fail=i == 5)) for i in range(2, 9)), return_exceptions=True
+        )
+        assert [type(r).__name__ for r in together].count("ValueError") == 1
+        rows = await engine.read(lambda c: [r[0] for r in c.execute("SELECT x FROM t ORDER BY x")])
+        assert rows == [2, 3, 4, 6, 7, 8]
+        await engine.write(insert(9))  # the writer goes on
+        assert await engine.read(lambda c: c.execute("SELECT max(x) FROM t").fetchone()[0]) == 9
     finally:
         await engine.close()
 
