@@ -15,3 +15,10 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text.translate(_LETTERS))
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(stripped.casefold().split())
+
+
+def names_match(value: object, wanted: str) -> bool:
+    """Whether a name — or one of a list of names (``areaServed`` may be either) — is ``wanted``
+    (already folded), whole, without case or accents."""
+    values = value if isinstance(value, list) else [value]
+    return any(isinstance(v, str) and fold(v) == wanted for v in values)

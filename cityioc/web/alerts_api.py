@@ -22,7 +22,7 @@ from cityioc.alerts.rule_store import RuleRecord
 from cityioc.alerts.rules.conditions import current_value
 from cityioc.core.clock import iso_ms
 from cityioc.core.errors import BadRequestData, Unauthorized, UnsupportedMediaType
-from cityioc.core.text import fold
+from cityioc.core.text import fold, names_match
 from cityioc.hub.context import core_context
 from cityioc.hub.query import QueryParams, run_query
 from cityioc.store.port import AuditRecord, EntityQuery
@@ -123,7 +123,7 @@ async def list_alerts(
     views = [AlertView(tenant, e) for e in found]
     if area:
         wanted = fold(area)
-        views = [v for v in views if wanted in fold(str(v.get("areaServed") or ""))]
+        views = [v for v in views if names_match(v.get("areaServed"), wanted)]
     views.sort(key=lambda v: (str(v.get("lastSeen") or ""), v.id), reverse=True)
     page = views[offset : offset + limit]
     return _json({"total": len(views), "items": [render_alert(v) for v in page]})

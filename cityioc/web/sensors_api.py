@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from cityioc.core.clock import iso_ms
 from cityioc.core.errors import BadRequestData, Forbidden
-from cityioc.core.text import fold
+from cityioc.core.text import fold, names_match
 from cityioc.hub.context import core_context
 from cityioc.hub.models import StoredEntity
 from cityioc.packs.sensor_status import OFFLINE_TOLERANCE, sensor_state, totals
@@ -129,7 +129,4 @@ def _value(entity: StoredEntity, attr: str) -> Any:
 
 
 def _in_area(entity: StoredEntity, wanted: str) -> bool:
-    """``areaServed`` (a text or a list of them) matched without case or accents."""
-    value = _value(entity, AREA_SERVED)
-    values = value if isinstance(value, list) else [value]
-    return any(isinstance(v, str) and fold(v) == wanted for v in values)
+    return names_match(_value(entity, AREA_SERVED), wanted)

@@ -114,6 +114,7 @@ def test_an_operator_acknowledges_comments_and_clears_with_an_audit_trail(
     assert client.get("/api/v1/alerts?status=active").json()["total"] == 0
     assert client.get("/api/v1/alerts?status=cleared&severity=high").json()["total"] == 1
     assert client.get("/api/v1/alerts?area=thuan an").json()["total"] == 1
+    assert client.get("/api/v1/alerts?area=an").json()["total"] == 0  # the whole name, not part
     assert client.get("/api/v1/alerts?area=Dĩ An").json()["total"] == 0
     assert client.get("/api/v1/alerts?bbox=106.7,10.9,106.8,11.0").json()["total"] == 1
     assert client.get("/api/v1/alerts?bbox=107,10,108,11").json()["total"] == 0
