@@ -37,6 +37,21 @@ class LoadReport:
             out += report.counts
         return out
 
+    def summary(self) -> str:
+        """One line for the log: totals, entities per loaded section, the sections left out."""
+        t = self.totals
+        loaded = [
+            f"{name} {r.counts.created + r.counts.updated + r.counts.unchanged + r.counts.kept}"
+            for name, r in self.sections.items()
+            if r.status == LOADED
+        ]
+        absent = [name for name, r in self.sections.items() if r.status != LOADED]
+        return (
+            f"{self.pack} {self.version}: {t.created} created, {t.updated} updated,"
+            f" {t.unchanged} unchanged, {t.kept} kept (edited since) — {', '.join(loaded)}"
+            + (f"; not in the pack or not loaded: {', '.join(absent)}" if absent else "")
+        )
+
 
 def pack_actor(pack: Pack) -> str:
     return f"pack:{pack.name}"

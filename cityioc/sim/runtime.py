@@ -50,7 +50,7 @@ class SimulationRuntime:
         """Load the pack now (fast); history and live readings continue in the background."""
         pack = validate_pack(self.options.pack)
         report = await load_pack(city.hub, pack, tenant=self.options.tenant)
-        log.info("city pack %s loaded: %s", self.options.pack, report)
+        log.info("city pack loaded: %s", report.summary())
         self._task = asyncio.create_task(self._run(city))
 
     async def stop(self) -> None:

@@ -132,6 +132,10 @@ async def test_a_changed_pack_updates_only_what_changed(
 
     assert report.sections["sensors"].counts.updated == 1
     assert report.totals.updated == 1 and report.totals.created == 0
+    summary = report.summary()  # the line the demo logs
+    assert summary.startswith(f"binh-duong {report.version}: 0 created, 1 updated,")
+    counted = report.sections["sensors"].counts
+    assert f"sensors {counted.updated + counted.unchanged}" in summary
     [mutation] = changes
     assert [e.id for e in mutation.upserts] == [STATION]
     assert [(s.attr, s.value) for s in mutation.samples] == [
