@@ -44,6 +44,7 @@ export class MapController {
   private groups = new Map<string, L.LayerGroup>();
   private placed = new Map<string, Placed>();
   private context = L.layerGroup();
+  private areaLabels: L.Marker[] = [];
   private visible = new Set<string>();
   private unsubscribe: () => void;
   private fitted = false;
@@ -72,6 +73,7 @@ export class MapController {
     this.addTiles();
     this.map.createPane("areaLabels").style.zIndex = "450"; // above roads, below markers
     this.context.addTo(this.map);
+    this.map.on("zoomend resize", () => this.declutterLabels());
     for (const layer of LAYERS) {
       this.groups.set(layer.id, layer.cluster ? this.clusterGroup() : L.layerGroup());
     }
@@ -344,6 +346,7 @@ export class MapController {
   /** Areas (boundaries where present, else labels at their centroids) and roads. */
   private drawContext(): void {
     this.context.clearLayers();
+    this.areaLabels = [];
     const today = new Date().toISOString().slice(0, 10);
     const store = this.options.store;
     for (const road of store.ofTypes(["Road"])) {
@@ -367,7 +370,7 @@ export class MapController {
       if (LEVEL_ORDER.indexOf(str(area, "level") ?? "") !== finest) continue;
       const at = anchor(geometry);
       if (!at) continue;
-      L.marker(at, {
+      const label = L.marker(at, {
         interactive: false,
         keyboard: false,
         pane: "areaLabels",
@@ -377,6 +380,26 @@ export class MapController {
           iconSize: undefined,
         }),
       }).addTo(this.context);
+      this.areaLabels.push(label);
+    }
+    this.declutterLabels();
+  }
+
+  /** Show only the area labels that do not overlap one shown before them: where wards crowd
+   * together (the south of the province at its full extent) overlapping names read as neither;
+   * zooming in brings the hidden ones back. */
+  private declutterLabels(): void {
+    const shown: DOMRect[] = [];
+    for (const label of this.areaLabels) {
+      const text = label.getElement()?.querySelector("span");
+      if (!text) continue;
+      text.style.visibility = "";
+      const box = text.getBoundingClientRect();
+      const clash = shown.some(
+        (b) => box.left < b.right && b.left < box.right && box.top < b.bottom && b.top < box.bottom,
+      );
+      if (clash) text.style.visibility = "hidden";
+      else shown.push(box);
     }
   }
 }
