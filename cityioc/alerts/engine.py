@@ -125,7 +125,7 @@ class Engine:
             d.startswith(RULE_PREFIX) for d in event.deletes
         ):
             self._reload.add(tenant)
-        if event.local:
+        if event.local or not event.evaluated:  # each change once: here or where it was made
             if tenant not in self._known:
                 self._reload.add(tenant)
             changed = None

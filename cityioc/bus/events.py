@@ -18,6 +18,9 @@ class ChangeEvent:
     deletes: list[str] = field(default_factory=list)
     notifications: bool = False  # the write queued subscription notifications
     subscriptions_changed: bool = False  # a subscription of the tenant was created/changed/deleted
+    # The process that made the change runs the rule engine (``alerts_engine``) and evaluated it;
+    # changes of processes without one (MQTT workers …) are evaluated by the one that has it.
+    evaluated: bool = True
     # Made by this process (False: received from another one over NATS). Consumers that must see
     # each change once in a deployment (the rule engine) take only local ones. Not on the wire,
     # and not part of equality: a decoded copy is the same change, seen elsewhere.
@@ -41,13 +44,16 @@ class ChangeEvent:
         return out
 
     @classmethod
-    def of(cls, tenant: str, actor: str, mutation: Mutation) -> ChangeEvent:
+    def of(
+        cls, tenant: str, actor: str, mutation: Mutation, *, evaluated: bool = True
+    ) -> ChangeEvent:
         return cls(
             tenant,
             actor,
             mutation.upserts,
             mutation.deletes,
             bool(mutation.outbox),
+            evaluated=evaluated,
             samples=mutation.samples,
             partial=mutation.partial,
         )
@@ -64,6 +70,7 @@ class ChangeEvent:
                 "deletes": self.deletes,
                 "notifications": self.notifications,
                 "subscriptionsChanged": self.subscriptions_changed,
+                "evaluated": self.evaluated,
             }
         )
 
@@ -77,6 +84,7 @@ class ChangeEvent:
             data["deletes"],
             data["notifications"],
             data.get("subscriptionsChanged", False),
+            data.get("evaluated", True),
             local=False,
         )
 

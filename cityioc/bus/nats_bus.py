@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import uuid
 
@@ -183,12 +184,11 @@ class NatsBus:
 def _chunks(event: ChangeEvent) -> list[ChangeEvent]:
     if len(event.upserts) <= CHUNK:
         return [event]
+    # The other fields (notifications, evaluated …) go with every part.
     parts = [
-        ChangeEvent(
-            event.tenant, event.actor, event.upserts[i : i + CHUNK], [], event.notifications
-        )
+        dataclasses.replace(event, upserts=event.upserts[i : i + CHUNK], deletes=[])
         for i in range(0, len(event.upserts), CHUNK)
     ]
     if event.deletes:
-        parts.append(ChangeEvent(event.tenant, event.actor, [], event.deletes, event.notifications))
+        parts.append(dataclasses.replace(event, upserts=[]))
     return parts

@@ -4,6 +4,8 @@ Each worker process has its own stable client id (``<mqtt_client_id>-w<i>``) and
 subscription, so the broker spreads messages over them; the parent restarts a worker that dies,
 under the same id, so the broker hands it back what it had not acknowledged. Subscriptions
 (NGSI-LD) created on the server reach the workers' write path within ``SUBSCRIPTIONS_REFRESH_S``.
+With ``nats_url``, the workers publish what they store on the event bus, marked as not evaluated:
+the server process that runs the rule engine evaluates it, and live streams show it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import subprocess
 import sys
 import time
 
+from cityioc.bus.events import ChangeEvent
+from cityioc.bus.factory import make_bus
 from cityioc.core.clock import SystemClock
 from cityioc.core.settings import Settings
 from cityioc.hub.context import ContextResolver
@@ -67,6 +71,15 @@ async def run_worker(settings: Settings, role: str) -> None:
     index = SubscriptionIndex()
     hub.set_outbox_policy(index.match)
     subscriptions = Subscriptions(store, clock, contexts, index)
+    bus = make_bus(settings) if settings.nats_url else None
+    if bus is not None:
+        publish = bus.publish  # changes go out marked unevaluated: workers run no rule engine
+        hub.on_change(lambda t, a, m: publish(ChangeEvent.of(t, a, m, evaluated=False)))
+        await bus.start()
+    else:
+        log.warning(
+            "no nats_url: what this worker stores raises no alerts and reaches no live stream"
+        )
     config = ConsumerConfig.from_settings(settings, role)
     consumer = MqttConsumer(config, hub, store, clock, _Progress(role))
     stop = asyncio.Event()
@@ -86,6 +99,8 @@ async def run_worker(settings: Settings, role: str) -> None:
                 await _refresh(subscriptions)
     finally:
         await consumer.stop()
+        if bus is not None:
+            await bus.stop()
         await contexts.aclose()
         await store.close()
 
@@ -104,6 +119,8 @@ def run_workers(settings: Settings, workers: int) -> int:
         return 0
     env = {**os.environ, "CITYIOC_DATABASE_URL": settings.database_url}
     env["CITYIOC_MQTT_URL"] = settings.mqtt_url or ""
+    if settings.nats_url:
+        env["CITYIOC_NATS_URL"] = settings.nats_url
     stopping = False
 
     def spawn(index: int) -> subprocess.Popen[bytes]:

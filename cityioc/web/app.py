@@ -127,7 +127,10 @@ def create_app(
     # Committed changes go to the bus; this process's live streams and notifier (and, with
     # NATS, those of the other processes) take them from there.
     bus = make_bus(settings)
-    hub.on_change(lambda tenant, actor, m: bus.publish(ChangeEvent.of(tenant, actor, m)))
+    evaluated = settings.alerts_engine  # the other processes' engines skip what this one saw
+    hub.on_change(
+        lambda tenant, actor, m: bus.publish(ChangeEvent.of(tenant, actor, m, evaluated=evaluated))
+    )
     hub.on_change(count_writes)
     bus.subscribe(lambda e: feed.publish(e.tenant, e.actor, e.as_mutation()))
     bus.subscribe(lambda e: notifier.wake() if e.notifications else None)
@@ -144,7 +147,8 @@ def create_app(
             task.add_done_callback(refreshes.discard)
 
     bus.subscribe(refresh_subscriptions)
-    bus.subscribe(alerts.engine.handle)  # it only enqueues; evaluates this process's changes
+    if settings.alerts_engine:  # it only enqueues: this process's changes and unevaluated ones
+        bus.subscribe(alerts.engine.handle)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -92,3 +92,22 @@ async def test_a_persist_writes_only_what_changed(
     await rig.reading(one, "currentLevel", 0.001)  # 0.06 m/h: quiet
     [collected] = engine.memory.collect(engine._versions())
     assert list(collected.put) == [f"l|{LEVEL}|{one}"] and collected.gone == []
+
+
+async def test_changes_from_other_processes_are_evaluated_only_when_no_engine_saw_them(
+    engine_store: Store, fake_clock: FakeClock
+) -> None:
+    rig = await make_rig(engine_store, fake_clock, [rising()])
+    station = await rig.hub.get("default", await flood_station(rig.hub, "remote"))
+    await rig.engine.idle()
+    before = rig.engine.evaluated
+
+    def remote(evaluated: bool) -> ChangeEvent:  # as decoded from NATS
+        return ChangeEvent("default", "x", [station], evaluated=evaluated, local=False)
+
+    rig.engine.handle(remote(evaluated=True))  # another server's engine evaluated it
+    await rig.engine.idle()
+    assert rig.engine.evaluated == before
+    rig.engine.handle(remote(evaluated=False))  # an MQTT worker stored it: no engine there
+    await rig.engine.idle()
+    assert rig.engine.evaluated == before + 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator
 
@@ -10,7 +11,7 @@ import pytest
 
 from cityioc.bus.events import ChangeEvent
 from cityioc.bus.memory import MemoryBus
-from cityioc.bus.nats_bus import NatsBus
+from cityioc.bus.nats_bus import CHUNK, NatsBus, _chunks
 from cityioc.hub.models import StoredEntity
 from tests.services import require_nats
 
@@ -25,6 +26,17 @@ def _event(n: int, tenant: str = "default") -> ChangeEvent:
 def test_events_survive_encoding() -> None:
     event = _event(4)
     assert ChangeEvent.decode(event.encode()) == event
+    unevaluated = dataclasses.replace(event, evaluated=False)  # made where no rule engine runs
+    assert ChangeEvent.decode(unevaluated.encode()).evaluated is False
+
+
+def test_big_events_travel_in_parts_that_keep_every_flag() -> None:
+    many = [StoredEntity(f"urn:ngsi-ld:T:{n}", ["T"], {}, 1, 2, "a", "b") for n in range(CHUNK + 1)]
+    event = ChangeEvent("t", "a", many, ["urn:ngsi-ld:T:gone"], True, True, evaluated=False)
+    parts = _chunks(event)
+    assert [len(p.upserts) for p in parts] == [CHUNK, 1, 0]
+    assert [p.deletes for p in parts] == [[], [], ["urn:ngsi-ld:T:gone"]]
+    assert all(p.notifications and p.subscriptions_changed and not p.evaluated for p in parts)
 
 
 def test_memory_bus_isolates_a_failing_handler() -> None:

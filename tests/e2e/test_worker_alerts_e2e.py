@@ -1,0 +1,121 @@
+"""A server with the rule engine and a separate MQTT ingest worker on one PostgreSQL, joined by
+NATS: what the worker stores is evaluated by the server's engine (the worker runs none and marks
+its changes unevaluated) and shows on the server's live stream — one alert, not none, not two."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+
+from cityioc.core.clock import iso_ms
+from tests.alerts.conftest import FLOOD_RULE
+from tests.e2e.server import ServerProcess
+from tests.services import (
+    create_postgres_database,
+    drop_postgres_database,
+    forget_mqtt_session,
+    mqtt_publish,
+    require_mqtt,
+    require_nats,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.timeout(120)]
+ADMIN = "e2e-worker-alerts-admin-key"
+GAUGE = "urn:ngsi-ld:FloodMonitoring:fw-alert"
+
+
+def _listen(url: str, events: list[dict[str, Any]], ready: threading.Event) -> None:
+    """The live stream's entity events of the gauge, until the first one (or the server goes)."""
+    headers = {"Authorization": f"Bearer {ADMIN}"}
+    params = {"type": "FloodMonitoring"}
+    try:
+        with httpx.stream("GET", f"{url}/api/v1/live", params=params, headers=headers) as r:
+            kind = ""
+            for line in r.iter_lines():
+                if line.startswith("event:"):
+                    kind = line.split(":", 1)[1].strip()
+                    if kind == "ready":
+                        ready.set()
+                elif line.startswith("data:") and kind == "entity":
+                    event = json.loads(line.split(":", 1)[1])
+                    if event.get("entity", {}).get("id") == GAUGE:
+                        events.append(event)
+                        return
+    except httpx.HTTPError:
+        return
+
+
+def _alerts(http: httpx.Client) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = http.get("/api/v1/alerts", params={"status": "active"}).json()[
+        "items"
+    ]
+    return [a for a in found if a.get("alertSource") == GAUGE]
+
+
+def test_what_a_worker_stores_raises_one_alert_in_the_server(tmp_path: Path) -> None:
+    nats_url, mqtt_url = require_nats(), require_mqtt()
+    database = create_postgres_database("cityioc_e2e")
+    root = f"e2e-{uuid.uuid4().hex[:10]}"
+    env = {
+        "CITYIOC_NATS_URL": nats_url,
+        "CITYIOC_NATS_SUBJECT_PREFIX": f"e2e{uuid.uuid4().hex[:8]}",
+        "CITYIOC_MQTT_TOPIC_ROOT": root,
+        "CITYIOC_MQTT_CLIENT_ID": root,
+    }
+    server = ServerProcess(database, ADMIN, tmp_path, env=env)
+    worker: subprocess.Popen[bytes] | None = None
+    try:
+        server.start()
+        http = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {ADMIN}"})
+        rule = {**FLOOD_RULE, "for": "PT0S"}
+        assert http.post("/api/v1/alert-rules", json=rule).status_code == 201
+        now = int(time.time() * 1000)
+        gauge = {
+            "id": GAUGE,
+            "type": "FloodMonitoring",
+            "alertLevel": {"type": "Property", "value": 0.2},
+            "currentLevel": {"type": "Property", "value": 0.05, "observedAt": iso_ms(now - 60_000)},
+        }
+        assert http.post("/ngsi-ld/v1/entities", json=gauge).status_code == 201
+        events: list[dict[str, Any]] = []
+        ready = threading.Event()
+        threading.Thread(target=_listen, args=(server.url, events, ready), daemon=True).start()
+        assert ready.wait(10)
+
+        command = [sys.executable, "-m", "cityioc.cli", "ingest", "mqtt"]
+        command += ["--mqtt-url", mqtt_url, "--database-url", database]
+        with (tmp_path / "worker.log").open("ab") as log:
+            worker = subprocess.Popen(
+                command, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
+            )
+        time.sleep(3.0)  # connected to the broker and to NATS
+        topic = f"{root}/default/FloodMonitoring/fw-alert/attrs"
+        mqtt_publish([(topic, orjson.dumps({"currentLevel": 0.6, "observedAt": iso_ms(now)}))])
+
+        deadline = time.monotonic() + 20
+        while not _alerts(http) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        [alert] = _alerts(http)  # raised by the server's engine from the worker's change
+        assert str(alert.get("refRule", "")).endswith("flood")
+        assert events, "the worker's change reaches the server's live stream"
+        time.sleep(1.0)
+        assert len(_alerts(http)) == 1  # evaluated once
+    finally:
+        if worker is not None:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(30)
+        server.stop()
+        forget_mqtt_session(f"{root}-w0")
+        drop_postgres_database(database)
