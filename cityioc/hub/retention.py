@@ -7,6 +7,7 @@ import asyncio
 import logging
 
 from cityioc.core.clock import Clock
+from cityioc.core.failures import FailureNotice
 from cityioc.store.port import Store
 
 log = logging.getLogger(__name__)
@@ -22,15 +23,11 @@ async def purge_once(store: Store, clock: Clock, days: int) -> int:
 
 async def retention_loop(store: Store, clock: Clock, days: int, every_s: float = 3600.0) -> None:
     """Purge now and then every ``every_s`` seconds; a failure is logged once and retried."""
-    failing = False
+    notice = FailureNotice(log, "retention: purging")
     while True:
         try:
             await purge_once(store, clock, days)
-            if failing:
-                log.info("retention: purging works again")
-            failing = False
+            notice.succeeded()
         except Exception:
-            if not failing:
-                log.exception("retention: purge failed; will retry")
-            failing = True
+            notice.failed()
         await asyncio.sleep(every_s)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cityioc.core.clock import iso_ms
+from cityioc.core.failures import FailureNotice
 from cityioc.hub.models import StoredEntity
 from cityioc.incidents import sla, sop
 from cityioc.incidents.models import OPEN_STATUSES, Activity, Breach, Incident
@@ -67,17 +68,13 @@ class SlaMonitor:
 
     async def run(self) -> None:
         """Tick forever (a server's background task); a failing tick is logged, not fatal."""
-        failing = False
+        notice = FailureNotice(log, "the SLA tick")
         while True:
             try:
                 await self.tick()
-                if failing:
-                    log.info("SLA tick recovered")
-                failing = False
+                notice.succeeded()
             except Exception:
-                if not failing:
-                    log.exception("SLA tick failed")
-                failing = True
+                notice.failed()
             await asyncio.sleep(self.interval_s)
 
     async def _tick_tenant(self, tenant: str, report: TickReport) -> None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from cityioc.core.clock import Clock
+from cityioc.core.failures import FailureNotice
 from cityioc.core.settings import Settings
 from cityioc.hub.service import Hub
 from cityioc.ingest.dead_letters import record_many
@@ -178,7 +179,7 @@ class MqttConsumer:
         now = self.clock.now_ms()
         client = self.config.client_id
         messages = [Message(r.topic, r.payload, now, client) for r in batch]
-        delay, failing = RETRY_FIRST_S, False
+        delay, notice = RETRY_FIRST_S, FailureNotice(log, "storing MQTT batches")
         while True:
             try:
                 outcome = await self._store(messages)
@@ -186,15 +187,12 @@ class MqttConsumer:
                     await record_many(self.store, outcome.letters)
                 break
             except Exception:  # the database, not the data: keep the batch, retry, log once
-                if not failing:
-                    log.exception("storing an MQTT batch failed; retrying until it succeeds")
-                failing = True
+                notice.failed()
                 if self._stopping:
                     return  # not acknowledged: the broker sends it again after a restart
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RETRY_MAX_S)
-        if failing:
-            log.info("storing MQTT batches works again")
+        notice.succeeded()
         ack = self.connection.ack
         for r in batch:
             ack(r.mid, r.qos, r.generation)

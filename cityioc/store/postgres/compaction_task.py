@@ -17,6 +17,7 @@ from typing import Final
 
 from psycopg_pool import AsyncConnectionPool
 
+from cityioc.core.failures import FailureNotice
 from cityioc.store.postgres.compaction import compact_round
 from cityioc.store.postgres.lifecycle import Conn
 
@@ -70,16 +71,14 @@ class CompactionTask:
         return moved
 
     async def _run(self) -> None:
-        failing = False
+        notice = FailureNotice(log, "compaction")
         while True:
             with contextlib.suppress(TimeoutError):  # not wait_for: it can swallow a cancel
                 async with asyncio.timeout(self._every_s):
                     await self._due.wait()
             try:
                 await self.round()
-                failing = False
-            except Exception:  # logged once; the hot rows stay and are retried
-                if not failing:
-                    log.exception("compaction failed; will retry")
-                failing = True
+                notice.succeeded()
+            except Exception:  # the hot rows stay and are retried
+                notice.failed()
                 await asyncio.sleep(self._every_s)

@@ -12,6 +12,7 @@ from pathlib import Path
 import orjson
 
 from cityioc.core.clock import Clock, SystemClock
+from cityioc.core.failures import FailureNotice
 from cityioc.hub.models import Mutation, StoredEntity
 from cityioc.store.migrations import migrations_for
 from cityioc.store.port import (
@@ -114,18 +115,16 @@ class SqliteStore:
         return moved
 
     async def _compact_forever(self) -> None:
-        failing = False
+        notice = FailureNotice(log, "compaction")
         while True:
             await asyncio.sleep(0.5)
             due = time.monotonic() - self._last_compaction >= COMPACT_EVERY_S
             if self._series.hot_rows >= COMPACT_ROWS or (due and self._series.hot_rows):
                 try:
                     await self.compact()
-                    failing = False
-                except Exception:  # logged once; the hot rows stay and are retried
-                    if not failing:
-                        log.exception("compaction failed; will retry")
-                    failing = True
+                    notice.succeeded()
+                except Exception:  # the hot rows stay and are retried
+                    notice.failed()
 
     async def migrate(self) -> list[int]:
         return await self.engine.write(self._migrate)
