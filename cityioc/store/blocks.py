@@ -3,6 +3,7 @@ compactors (each stores them in its own ``sample_blocks`` table)."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -33,3 +34,9 @@ def concat_values(a: np.ndarray | list[Any], b: np.ndarray | list[Any]) -> np.nd
     if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
         return np.concatenate([a, b])
     return as_list(a) + as_list(b)
+
+
+def series_runs(sids: np.ndarray) -> list[tuple[int, int, int]]:
+    """(sid, start, end) of each series' run in rows sorted by series."""
+    bounds = [0, *(np.flatnonzero(sids[1:] != sids[:-1]) + 1).tolist(), len(sids)]
+    return [(int(sids[a]), a, b) for a, b in itertools.pairwise(bounds)]

@@ -21,7 +21,6 @@ once and corrections replace the old value everywhere.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -30,7 +29,7 @@ import numpy as np
 from psycopg.errors import DeadlockDetected
 from psycopg_pool import AsyncConnectionPool
 
-from cityioc.store.blocks import BLOCK_SIZE, Block, blocks_of, concat_values
+from cityioc.store.blocks import BLOCK_SIZE, Block, blocks_of, concat_values, series_runs
 from cityioc.store.codec import decode_block, is_number, merge_samples
 from cityioc.store.postgres import staging
 from cityioc.store.postgres.lifecycle import Conn
@@ -115,9 +114,7 @@ class _HotRows:
 
     def groups(self) -> list[tuple[int, int, int]]:
         """(sid, start, end) of each series' run."""
-        cuts = (np.flatnonzero(self.sids[1:] != self.sids[:-1]) + 1).tolist()
-        bounds = [0, *cuts, len(self.sids)]
-        return [(int(self.sids[a]), a, b) for a, b in itertools.pairwise(bounds)]
+        return series_runs(self.sids)
 
     def values(self, lo: int, hi: int) -> np.ndarray | list[Any]:
         """Float64 when the run is all numbers (the codec's fast path), else Python values."""

@@ -16,7 +16,6 @@ repeats are stored once and corrections replace the old value everywhere.
 
 from __future__ import annotations
 
-import itertools
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -24,7 +23,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from cityioc.store.blocks import BLOCK_SIZE, as_list, blocks_of, concat_values
+from cityioc.store.blocks import BLOCK_SIZE, as_list, blocks_of, concat_values, series_runs
 from cityioc.store.codec import decode_block, is_number, merge_samples
 from cityioc.store.port import ROLLUP_WIDTHS_MS
 from cityioc.store.rollups import partials
@@ -120,12 +119,7 @@ class _HotRows:
 
     def groups(self) -> list[tuple[int, int, int]]:
         """(sid, start, end) of each series' run."""
-        bounds = [
-            0,
-            *(np.flatnonzero(self.sids[1:] != self.sids[:-1]) + 1).tolist(),
-            len(self.sids),
-        ]
-        return [(int(self.sids[a]), a, b) for a, b in itertools.pairwise(bounds)]
+        return series_runs(self.sids)
 
     def values(self, lo: int, hi: int) -> np.ndarray | list[Any]:
         """Float64 when the run is all numbers (the codec's fast path), else Python values."""
