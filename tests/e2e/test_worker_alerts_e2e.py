@@ -76,9 +76,10 @@ def test_what_a_worker_stores_raises_one_alert_in_the_server(tmp_path: Path) -> 
     }
     server = ServerProcess(database, ADMIN, tmp_path, env=env)
     worker: subprocess.Popen[bytes] | None = None
+    http = httpx.Client(headers={"Authorization": f"Bearer {ADMIN}"})
     try:
         server.start()
-        http = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {ADMIN}"})
+        http.base_url = httpx.URL(server.url)
         rule = {**FLOOD_RULE, "for": "PT0S"}
         assert http.post("/api/v1/alert-rules", json=rule).status_code == 201
         now = int(time.time() * 1000)
@@ -113,6 +114,7 @@ def test_what_a_worker_stores_raises_one_alert_in_the_server(tmp_path: Path) -> 
         time.sleep(1.0)
         assert len(_alerts(http)) == 1  # evaluated once
     finally:
+        http.close()
         if worker is not None:
             worker.send_signal(signal.SIGTERM)
             worker.wait(30)
