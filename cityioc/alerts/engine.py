@@ -76,6 +76,9 @@ class Engine:
         self.persist_ms = persist_ms
         self.dropped = 0
         self.evaluated = 0
+        # Whether this engine evaluates: with several processes, the one holding the lease does
+        # (engine_lease.py); alone, always.
+        self.leading = True
         # (tenant, entity id) → its latest state (None: deleted), the attributes changed
         self._pending: dict[tuple[str, str], tuple[StoredEntity | None, set[str] | None]] = {}
         self._reload: set[str] = set()
@@ -115,7 +118,27 @@ class Engine:
         async with self._lock:
             await self._flush_repeats(force=True)
             await self._writes.drain()
-            await self._persist()
+            if self.leading:  # a follower's memory is a stale copy: never written back
+                await self._persist()
+
+    async def take_over(self) -> None:
+        """Start evaluating (this process now holds the lease): the memory as the engine before
+        this one left it in the database, for every tenant any process has seen."""
+        async with self._lock:
+            self._pending.clear()
+            self._repeats.clear()
+            self._known |= set(await self.memory.known_tenants())
+            for tenant in sorted(self._known):
+                await self._load_tenant(tenant, restore=True)
+            self._persisted_at = self.clock.now_ms()
+            self.leading = True
+
+    async def step_down(self) -> None:
+        """Stop evaluating (another process holds the lease now, or it could not be renewed)."""
+        async with self._lock:
+            self.leading = False
+            self._pending.clear()
+        self._idle.set()
 
     # --- intake (the bus handler: never blocks) -----------------------------------------------
 
@@ -125,7 +148,8 @@ class Engine:
             d.startswith(RULE_PREFIX) for d in event.deletes
         ):
             self._reload.add(tenant)
-        if event.local or not event.evaluated:  # each change once: here or where it was made
+        # Each change once in a deployment: by the leading engine, here or where it was made.
+        if self.leading and (event.local or not event.evaluated):
             if tenant not in self._known:
                 self._reload.add(tenant)
             changed = None
@@ -300,6 +324,8 @@ class Engine:
         """Advance the time-based kinds to the clock's now; write due repeats; persist state
         (what changed is collected under the lock, and written after it, so that evaluation goes
         on meanwhile)."""
+        if not self.leading:
+            return  # the leading engine's memory decides what is missing, not this stale one
         collected = None
         async with self._lock:
             now = self.clock.now_ms()

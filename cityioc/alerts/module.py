@@ -12,6 +12,7 @@ from cityioc.alerts.cap_feed import CapFeed
 from cityioc.alerts.cap_intake import CapIntake
 from cityioc.alerts.content import set_local_timezone
 from cityioc.alerts.engine import Engine
+from cityioc.alerts.engine_lease import EngineLease
 from cityioc.alerts.rule_store import RuleStore
 from cityioc.alerts.service import Alerts
 from cityioc.core.clock import Clock
@@ -32,6 +33,8 @@ class AlertsModule:
     aqi: AqiJob | None = None
     feed: CapFeed | None = None
     run_engine: bool = True
+    # With several processes (``nats_url``): which engine evaluates (engine_lease.py)
+    lease: EngineLease | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
@@ -54,10 +57,19 @@ class AlertsModule:
         feed = None
         if settings.cap_feed_url:
             feed = CapFeed(settings.cap_feed_url, cap, interval_s=settings.cap_feed_interval_s)
-        return cls(alerts, rules, engine, cap, aqi, feed, settings.alerts_engine)
+        lease = EngineLease(engine, clock) if settings.nats_url and settings.alerts_engine else None
+        return cls(alerts, rules, engine, cap, aqi, feed, settings.alerts_engine, lease)
+
+    @property
+    def evaluating(self) -> bool:
+        """Whether this process's rule engine evaluates changes (what it publishes says so)."""
+        return self.run_engine and self.engine.leading
 
     async def start(self) -> None:
         if self.run_engine:
+            if self.lease is not None:
+                await self.lease.first()
+                self._tasks.append(asyncio.create_task(self.lease.run()))
             await self.engine.start()
         if self.aqi is not None:
             self._tasks.append(asyncio.create_task(self.aqi.run()))
@@ -74,6 +86,8 @@ class AlertsModule:
             await self.feed.aclose()
         if self.run_engine:
             await self.engine.stop()
+            if self.lease is not None:
+                await self.lease.release()
 
     async def _expire(self) -> None:
         while True:

@@ -36,6 +36,15 @@ class ModuleStateStore(Protocol):
     ) -> list[StateItem]:
         """Every item of the module (of one tenant, under a key prefix), ordered by tenant, key."""
 
+    async def state_lease(self, module: str, key: str, owner: str, now: int, until: int) -> bool:
+        """Take or extend the lease ``key`` (tenant ``""``) for ``owner`` up to ``until``, when it
+        is free, expired at ``now`` or already ``owner``'s: one atomic statement, so that of
+        several processes asking at once exactly one holds it. True when ``owner`` holds it."""
+
+
+def lease_value(owner: str, until: int) -> dict[str, Any]:
+    return {"owner": owner, "until": until}
+
 
 class MemoryModuleState:
     """Module state in memory: for the benchmark reference store (``NullStore``)."""
@@ -66,3 +75,10 @@ class MemoryModuleState:
             for (m, t, k), (value, at) in sorted(self._items.items())
             if m == module and tenant in (None, t) and k.startswith(prefix)
         ]
+
+    async def state_lease(self, module: str, key: str, owner: str, now: int, until: int) -> bool:
+        held = self._items.get((module, "", key))
+        if held is not None and held[0]["until"] > now and held[0]["owner"] != owner:
+            return False
+        self._items[(module, "", key)] = (lease_value(owner, until), now)
+        return True

@@ -127,9 +127,12 @@ def create_app(
     # Committed changes go to the bus; this process's live streams and notifier (and, with
     # NATS, those of the other processes) take them from there.
     bus = make_bus(settings)
-    evaluated = settings.alerts_engine  # the other processes' engines skip what this one saw
+    # Marked evaluated when this process's engine saw it, so that the leading one elsewhere skips
+    # it (and takes it otherwise).
     hub.on_change(
-        lambda tenant, actor, m: bus.publish(ChangeEvent.of(tenant, actor, m, evaluated=evaluated))
+        lambda tenant, actor, m: bus.publish(
+            ChangeEvent.of(tenant, actor, m, evaluated=alerts.evaluating)
+        )
     )
     hub.on_change(count_writes)
     bus.subscribe(lambda e: feed.publish(e.tenant, e.actor, e.as_mutation()))

@@ -38,3 +38,21 @@ async def test_module_state_on_each_backend(store: Store) -> None:
 
 async def test_module_state_in_memory() -> None:
     await _exercise(MemoryModuleState())
+
+
+async def _exercise_lease(state: ModuleStateStore) -> None:
+    assert await state.state_lease("alerts", "engine", "a", now=100, until=115)  # free: taken
+    assert not await state.state_lease("alerts", "engine", "b", now=110, until=125)  # a holds it
+    assert await state.state_lease("alerts", "engine", "a", now=112, until=127)  # a extends it
+    assert not await state.state_lease("alerts", "engine", "b", now=126, until=141)
+    assert await state.state_lease("alerts", "engine", "b", now=127, until=142)  # expired: b's
+    assert not await state.state_lease("alerts", "engine", "a", now=130, until=145)
+    assert await state.state_lease("alerts", "other", "a", now=130, until=145)  # another lease
+
+
+async def test_a_lease_has_one_holder_on_each_backend(store: Store) -> None:
+    await _exercise_lease(store.module_state)
+
+
+async def test_a_lease_has_one_holder_in_memory() -> None:
+    await _exercise_lease(MemoryModuleState())

@@ -9,9 +9,17 @@ from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
-from cityioc.store.module_state import StateItem
+from cityioc.store.module_state import StateItem, lease_value
 
 Pool = AsyncConnectionPool[AsyncConnection[tuple[Any, ...]]]
+# Taken only when free, expired or the asker's own; RETURNING says whether it was.
+_LEASE = (
+    "INSERT INTO module_state (module, tenant, key, value, updated_at)"
+    " VALUES (%s, '', %s, %s, %s) ON CONFLICT (module, tenant, key) DO UPDATE"
+    " SET value = excluded.value, updated_at = excluded.updated_at"
+    " WHERE (module_state.value ->> 'until')::bigint <= %s"
+    " OR module_state.value ->> 'owner' = %s RETURNING key"
+)
 _UPSERT = (
     "INSERT INTO module_state (module, tenant, key, value, updated_at)"
     " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (module, tenant, key) DO UPDATE"
@@ -71,3 +79,9 @@ class PostgresModuleState:
         async with self._pool().connection() as conn:
             cur = await conn.execute(sql + " ORDER BY tenant, key", params)
             return [StateItem(t, k, v, int(at)) for t, k, v, at in await cur.fetchall()]
+
+    async def state_lease(self, module: str, key: str, owner: str, now: int, until: int) -> bool:
+        params = (module, key, Jsonb(lease_value(owner, until)), now, now, owner)
+        async with self._pool().connection() as conn:
+            cur = await conn.execute(_LEASE, params)
+            return await cur.fetchone() is not None

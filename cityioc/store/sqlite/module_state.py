@@ -8,10 +8,18 @@ from typing import Any
 
 import orjson
 
-from cityioc.store.module_state import StateItem
+from cityioc.store.module_state import StateItem, lease_value
 from cityioc.store.sqlite.engine import SqliteEngine
 from cityioc.store.sqlite.entities import chunks
 
+# Taken only when free, expired or the asker's own; RETURNING says whether it was.
+_LEASE = (
+    "INSERT INTO module_state (module, tenant, key, value, updated_at) VALUES (?, '', ?, ?, ?)"
+    " ON CONFLICT (module, tenant, key) DO UPDATE SET value = excluded.value,"
+    " updated_at = excluded.updated_at"
+    " WHERE module_state.value ->> '$.until' <= ? OR module_state.value ->> '$.owner' = ?"
+    " RETURNING key"
+)
 _UPSERT = (
     "INSERT INTO module_state (module, tenant, key, value, updated_at) VALUES (?, ?, ?, ?, ?)"
     " ON CONFLICT (module, tenant, key) DO UPDATE SET value = excluded.value,"
@@ -88,3 +96,9 @@ class SqliteModuleState:
         self, module: str, tenant: str | None = None, prefix: str = ""
     ) -> list[StateItem]:
         return await self.engine.read(lambda c: _list(c, module, tenant, prefix))
+
+    async def state_lease(self, module: str, key: str, owner: str, now: int, until: int) -> bool:
+        value = orjson.dumps(lease_value(owner, until)).decode()
+        params = (module, key, value, now, now, owner)
+        row = await self.engine.write(lambda c: c.execute(_LEASE, params).fetchone(), urgent=True)
+        return row is not None
