@@ -92,6 +92,21 @@ class Metrics:
             "1 while the MQTT consumer is connected to the broker",
             registry=self.registry,
         )
+        self.rules_leading = Gauge(
+            "cityioc_rule_engine_leading",
+            "1 while this process's rule engine evaluates (for every process, with several)",
+            registry=self.registry,
+        )
+        self.rules_evaluated = Gauge(
+            "cityioc_rule_engine_evaluated",
+            "Entity changes the rule engine of this process evaluated since it started",
+            registry=self.registry,
+        )
+        self.rules_dropped = Gauge(
+            "cityioc_rule_engine_dropped",
+            "Entity changes the rule engine dropped, being too far behind, since it started",
+            registry=self.registry,
+        )
 
     def count_mqtt(self, messages: int, readings: int, dead_letters: Mapping[str, int]) -> None:
         self.mqtt_messages.inc(messages)

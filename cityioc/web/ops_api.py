@@ -54,4 +54,8 @@ async def metrics(request: Request) -> Response:
     if mqtt is not None:
         c.metrics.mqtt_connected.set(1 if mqtt.connected else 0)
     c.metrics.outbox_backlog.set(await c.store.subscriptions.backlog())
+    alerts = request.app.state.alerts
+    c.metrics.rules_leading.set(1 if alerts.evaluating else 0)
+    c.metrics.rules_evaluated.set(alerts.engine.evaluated)
+    c.metrics.rules_dropped.set(alerts.engine.dropped)
     return Response(generate_latest(c.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -20,6 +20,8 @@ def test_health_ready_and_metrics(client: TestClient) -> None:
     )
     assert "cityioc_readings_ingested_total 1.0" in text
     assert "cityioc_db_pool_connections" in text
+    assert "cityioc_rule_engine_leading 1.0" in text  # one process: its engine evaluates
+    assert "cityioc_rule_engine_dropped 0.0" in text
 
 
 def test_keys_are_created_once_listed_without_secret_and_revoked(client: TestClient) -> None:
