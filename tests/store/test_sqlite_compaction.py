@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
 from cityioc.core.clock import FakeClock
+from cityioc.hub.models import Mutation
 from cityioc.store.port import SeriesData, SeriesKey
 from cityioc.store.sqlite import compaction, series
+from cityioc.store.sqlite import store as sqlite_store
 from cityioc.store.sqlite.store import SqliteStore
 from tests.store.checks import assert_rollups_match_raw
 from tests.store.test_store import PM25, samples, write
@@ -88,5 +91,31 @@ async def test_a_write_folds_at_fold_rows_and_repeats_settle_in_either_table(
         assert await store.compact() == 21
         got = _plain(await store.read_series("default", [SeriesKey(ids[0], PM25)], None, None))
         assert got[SeriesKey(ids[0], PM25)][1] == [99.0, 1.0, 2.0, 3.0, 4.0, 8.0]
+    finally:
+        await store.close()
+
+
+async def test_bulk_writes_wait_for_compaction_past_the_hot_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_store, "HOT_LIMIT", 30)
+    monkeypatch.setattr(sqlite_store, "COMPACT_ROWS", 20)
+    store = SqliteStore(tmp_path / "l.db", clock=FakeClock())
+    await store.open()
+    try:
+        ids = [f"urn:l:{n}" for n in range(8)]  # a bulk write: more entities than an urgent one
+        bulk = [s for n, eid in enumerate(ids) for s in samples(eid, n, [1.0, 2.0, 3.0, 4.0])]
+
+        async def write_bulk() -> None:
+            await store.mutate("default", ids, lambda _: Mutation(samples=bulk), "t")
+
+        await write_bulk()  # 32 hot rows: past the limit
+        assert store._series.hot_rows == 32
+        waiting = asyncio.create_task(write_bulk())
+        await asyncio.sleep(0.1)
+        assert not waiting.done()  # held back …
+        await write(store, samples("urn:l:alert", 0, [1.0]))  # … an urgent write is not
+        await asyncio.wait_for(waiting, 5)  # … until the compactor made room
+        assert store._series.hot_rows < 30 + len(bulk)
     finally:
         await store.close()

@@ -44,6 +44,10 @@ COMPACT_JOB_S = 0.008
 # under sustained overload the hot table stays bounded and ingestion slows down instead.
 COMPACT_BEHIND = 6
 URGENT_ENTITIES = 4
+# Under sustained overload compaction falls behind: past this many hot rows, bulk writes wait for
+# it (an ingesting client slows down; MQTT messages wait at the broker) rather than the hot table
+# growing without end. Urgent writes (alerts, edits) never wait.
+HOT_LIMIT = 1_500_000
 
 
 def _register_functions(conn: sqlite3.Connection) -> None:
@@ -66,6 +70,8 @@ class SqliteStore:
         self.accounts = SqliteAccounts(self.engine)
         self._compactor: asyncio.Task[None] | None = None
         self._last_compaction = time.monotonic()
+        self._room = asyncio.Event()  # set while bulk writes may go ahead (HOT_LIMIT)
+        self._room.set()
 
     async def open(self) -> None:
         self.engine.start()
@@ -98,6 +104,8 @@ class SqliteStore:
         await self.engine.write(lambda c: series.fold(c, self._series))
         while moved < budget or budget == 0:
             step = await self.engine.write(self._compact_job)
+            if self._series.hot_rows < HOT_LIMIT:
+                self._room.set()
             if not step:
                 break
             moved += step
@@ -118,6 +126,8 @@ class SqliteStore:
         notice = FailureNotice(log, "compaction")
         while True:
             await asyncio.sleep(0.5)
+            if self._series.hot_rows < HOT_LIMIT:  # e.g. after retention compacted everything
+                self._room.set()
             due = time.monotonic() - self._last_compaction >= COMPACT_EVERY_S
             if self._series.hot_rows >= COMPACT_ROWS or (due and self._series.hot_rows):
                 try:
@@ -172,7 +182,11 @@ class SqliteStore:
             return mutation
 
         # A write of one or a few entities (an alert, an operator's edit) goes ahead of the bulk
-        return await self.engine.write(job, urgent=len(ids) <= URGENT_ENTITIES)
+        urgent = len(ids) <= URGENT_ENTITIES
+        if not urgent and self._series.hot_rows >= HOT_LIMIT:
+            self._room.clear()  # the compactor sets it again once below the limit
+            await self._room.wait()
+        return await self.engine.write(job, urgent=urgent)
 
     async def get_entities(self, tenant: str, ids: Collection[str]) -> dict[str, StoredEntity]:
         found = await self.engine.read(lambda c: entities.load(c, tenant, ids))
