@@ -17,6 +17,7 @@ import uuid
 from cityioc.alerts.engine import Engine
 from cityioc.alerts.engine_state import MODULE
 from cityioc.core.clock import Clock
+from cityioc.core.failures import FailureNotice
 
 log = logging.getLogger(__name__)
 LEASE = "engine-lease"
@@ -48,9 +49,14 @@ class EngineLease:
             log.warning("another process evaluates the alert rules now (or the lease was lost)")
 
     async def run(self) -> None:
+        notice = FailureNotice(log, "taking over the rule engine")
         while True:
             await asyncio.sleep(self.renew_s)
-            await self.renew()
+            try:  # a take-over that failed (loading the memory) is tried again next time
+                await self.renew()
+                notice.succeeded()
+            except Exception:
+                notice.failed()
 
     async def release(self) -> None:
         """A clean stop: expire the lease now, so that another process takes over at its next
