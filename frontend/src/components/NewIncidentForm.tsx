@@ -68,14 +68,16 @@ export function NewIncidentForm({ onCancel }: { onCancel: () => void }) {
   const l = lang.value;
   const c = choices.value;
   const answered = (field: Field) => {
-    if (errors[field]) setErrors({ ...errors, [field]: undefined }); // answered: the message goes
+    if (errors[field]) setErrors((now) => ({ ...now, [field]: undefined })); // answered: it goes
   };
   const set = (key: Exclude<keyof Values, "point">) => (e: Event) => {
     const value = (e.target as HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement).value;
-    const next = { ...v, [key]: value };
-    // A procedure chosen for another category does not follow the category's change.
-    if (key === "category" && c && next.sop && !sopsFor(c.sops, value).some((s) => s.id === next.sop)) next.sop = "";
-    setV(next);
+    setV((now) => {
+      const next = { ...now, [key]: value }; // from the latest values, not this render's
+      // A procedure chosen for another category does not follow the category's change.
+      if (key === "category" && c && next.sop && !sopsFor(c.sops, value).some((s) => s.id === next.sop)) next.sop = "";
+      return next;
+    });
     answered(key === "titleVi" || key === "titleEn" ? "title" : key);
   };
   const place = (point: [number, number] | null) => {

@@ -160,7 +160,10 @@ function Step({ a, current, editable, onDone, onSkip, busy }: StepProps) {
                   name={f.key}
                   required={!!f.required}
                   value={data[f.key] ?? ""}
-                  onInput={(e) => setData({ ...data, [f.key]: (e.target as HTMLInputElement).value })}
+                  onInput={(e) => {
+                    const typed = (e.target as HTMLInputElement).value;
+                    setData((now) => ({ ...now, [f.key]: typed })); // the latest, not this render's
+                  }}
                 />
               </label>
             ))}

@@ -73,12 +73,13 @@ function AgencyForm({
   const [error, run, busy] = useAction();
   const [saved, setSaved] = useState(false);
   const l = lang.value;
-  const set = (change: Partial<Agency>) => {
+  // Updates from the latest draft, not this render's: two edits between renders both count.
+  const set = (change: (d: Agency) => Partial<Agency>) => {
     setSaved(false);
-    setDraft({ ...draft, ...change });
+    setDraft((now) => ({ ...now, ...change(now) }));
   };
   const toggle = (code: string, on: boolean) =>
-    set({ categories: on ? [...draft.categories, code] : draft.categories.filter((c) => c !== code) });
+    set((d) => ({ categories: on ? [...d.categories, code] : d.categories.filter((c) => c !== code) }));
   return (
     <form
       ref={form}
@@ -98,15 +99,24 @@ function AgencyForm({
       <div class="field-grid">
         <label>
           {t("admin.nameVi")}
-          <input name="name-vi" required value={draft.name.vi} onInput={(e) => set({ name: { ...draft.name, vi: e.currentTarget.value } })} />
+          <input name="name-vi" required value={draft.name.vi} onInput={(e) => {
+            const vi = e.currentTarget.value;
+            set((d) => ({ name: { ...d.name, vi } }));
+          }} />
         </label>
         <label>
           {t("admin.nameEn")}
-          <input name="name-en" required value={draft.name.en} onInput={(e) => set({ name: { ...draft.name, en: e.currentTarget.value } })} />
+          <input name="name-en" required value={draft.name.en} onInput={(e) => {
+            const en = e.currentTarget.value;
+            set((d) => ({ name: { ...d.name, en } }));
+          }} />
         </label>
         <label>
           {t("admin.agencies.kind")}
-          <select name="kind" value={draft.kind} onChange={(e) => set({ kind: e.currentTarget.value })}>
+          <select name="kind" value={draft.kind} onChange={(e) => {
+            const kind = e.currentTarget.value;
+            set(() => ({ kind }));
+          }}>
             {KINDS.map((k) => (
               <option key={k} value={k}>
                 {t(`admin.agencies.kinds.${k}`)}
@@ -116,11 +126,17 @@ function AgencyForm({
         </label>
         <label>
           {t("admin.agencies.email")}
-          <input name="email" type="email" value={draft.email ?? ""} onInput={(e) => set({ email: e.currentTarget.value })} />
+          <input name="email" type="email" value={draft.email ?? ""} onInput={(e) => {
+            const email = e.currentTarget.value;
+            set(() => ({ email }));
+          }} />
         </label>
         <label>
           {t("admin.agencies.phone")}
-          <input name="phone" type="tel" value={draft.phone ?? ""} onInput={(e) => set({ phone: e.currentTarget.value })} />
+          <input name="phone" type="tel" value={draft.phone ?? ""} onInput={(e) => {
+            const phone = e.currentTarget.value;
+            set(() => ({ phone }));
+          }} />
         </label>
         <label>
           {t("admin.agencies.areas")}

@@ -24,8 +24,10 @@ export function DeadLettersTab() {
   const [failed, run, busy] = useAction();
   const [note, setNote] = useState<string | null>(null);
   const l = lang.value;
-  const set = (key: keyof DeadLetterFilter) => (e: Event) =>
-    setFilter({ ...filter, [key]: (e.target as HTMLInputElement | HTMLSelectElement).value || undefined });
+  const set = (key: keyof DeadLetterFilter) => (e: Event) => {
+    const typed = (e.target as HTMLInputElement | HTMLSelectElement).value || undefined;
+    setFilter((now) => ({ ...now, [key]: typed })); // the latest filter, not this render's
+  };
   const purgeable = filter.status !== "purged";
 
   return (

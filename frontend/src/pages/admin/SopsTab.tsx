@@ -50,13 +50,14 @@ function SopForm({ sop, onSaved, onClose }: { sop: Sop; onSaved: () => void; onC
   const [error, run, busy] = useAction();
   const [saved, setSaved] = useState(false);
   const l = lang.value;
-  const change = (i: number, patch: Partial<SopStep>) => {
+  // Updates from the latest steps, not this render's: two edits between renders both count.
+  const change = (i: number, patch: (s: SopStep) => Partial<SopStep>) => {
     setSaved(false);
-    setSteps(steps.map((s, j) => (j === i ? { ...s, ...patch } : s)));
+    setSteps((now) => now.map((s, j) => (j === i ? { ...s, ...patch(s) } : s)));
   };
   const move = (i: number, by: number) => {
     setSaved(false);
-    setSteps(moveItem(steps, i, by));
+    setSteps((now) => moveItem(now, i, by));
   };
   return (
     <form
@@ -85,15 +86,24 @@ function SopForm({ sop, onSaved, onClose }: { sop: Sop; onSaved: () => void; onC
                 <div class="field-grid">
                   <label for={`${id}-vi`}>
                     {t("admin.sops.titleVi")}
-                    <input id={`${id}-vi`} required value={step.title.vi} onInput={(e) => change(i, { title: { ...step.title, vi: e.currentTarget.value } })} />
+                    <input id={`${id}-vi`} required value={step.title.vi} onInput={(e) => {
+                        const vi = e.currentTarget.value;
+                        change(i, (s) => ({ title: { ...s.title, vi } }));
+                      }} />
                   </label>
                   <label for={`${id}-en`}>
                     {t("admin.sops.titleEn")}
-                    <input id={`${id}-en`} required value={step.title.en} onInput={(e) => change(i, { title: { ...step.title, en: e.currentTarget.value } })} />
+                    <input id={`${id}-en`} required value={step.title.en} onInput={(e) => {
+                        const en = e.currentTarget.value;
+                        change(i, (s) => ({ title: { ...s.title, en } }));
+                      }} />
                   </label>
                   <label for={`${id}-role`}>
                     {t("admin.sops.role")}
-                    <select id={`${id}-role`} value={step.role} onChange={(e) => change(i, { role: e.currentTarget.value as SopStep["role"] })}>
+                    <select id={`${id}-role`} value={step.role} onChange={(e) => {
+                        const role = e.currentTarget.value as SopStep["role"];
+                        change(i, () => ({ role }));
+                      }}>
                       <option value="operator">{t("admin.sops.roles.operator")}</option>
                       <option value="agency">{t("admin.sops.roles.agency")}</option>
                     </select>
@@ -106,12 +116,18 @@ function SopForm({ sop, onSaved, onClose }: { sop: Sop; onSaved: () => void; onC
                       min={1}
                       required
                       value={String(step.expected)}
-                      onInput={(e) => change(i, { expected: Number(e.currentTarget.value) || e.currentTarget.value })}
+                      onInput={(e) => {
+                        const typed = e.currentTarget.value;
+                        change(i, () => ({ expected: Number(typed) || typed }));
+                      }}
                     />
                   </label>
                   <label for={`${id}-key`}>
                     {t("admin.sops.key")}
-                    <input id={`${id}-key`} required value={step.key} onInput={(e) => change(i, { key: e.currentTarget.value })} />
+                    <input id={`${id}-key`} required value={step.key} onInput={(e) => {
+                        const key = e.currentTarget.value;
+                        change(i, () => ({ key }));
+                      }} />
                   </label>
                 </div>
                 <div class="action-bar">
@@ -121,7 +137,7 @@ function SopForm({ sop, onSaved, onClose }: { sop: Sop; onSaved: () => void; onC
                   <button type="button" disabled={i === steps.length - 1} onClick={() => move(i, 1)}>
                     {t("admin.sops.down")}
                   </button>
-                  <button type="button" class="button-danger" onClick={() => setSteps(steps.filter((_, j) => j !== i))}>
+                  <button type="button" class="button-danger" onClick={() => setSteps((now) => now.filter((_, j) => j !== i))}>
                     {t("admin.sops.remove")}
                   </button>
                 </div>
