@@ -22,7 +22,12 @@ router = APIRouter(prefix="/api/v1/sim", tags=["demo simulator"])
 
 
 class Trigger(BaseModel):
-    start: str | None = Field(None, description="ISO 8601 time; default: now")
+    start: str | None = Field(
+        None,
+        description="ISO 8601 time; default: now. In the past: the touched sensors' readings"
+        " since then are published again with the scenario (history shows the episode from its"
+        " start; a demo can start mid-episode)",
+    )
     durationMinutes: float | None = Field(None, gt=0, le=7 * 24 * 60)  # noqa: N815 (JSON name)
     intensity: float = Field(1.0, gt=0, le=5)
     area: str | None = Field(None, description="limit to sensors of this area (name)")
