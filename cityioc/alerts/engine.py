@@ -4,8 +4,10 @@
 ordered map (a newer change of the same entity replaces the waiting one), so the write path never
 blocks and the queue is bounded by the number of distinct entities. One worker evaluates the queue
 in order — a source's changes are evaluated one after the other, never concurrently — and turns the
-evaluators' signals into alert steps. Only changes made in this process are evaluated (each change
-once per deployment); rule changes are taken from every process. Time-based kinds advance on
+evaluators' signals into alert steps. Each change is evaluated once per deployment: by the leading
+engine (the only one, or with several processes the lease holder: engine_lease.py), which takes
+its process's changes and those published as not evaluated; rule changes are taken from every
+process. Time-based kinds advance on
 ``tick`` (every ``tick_s`` of the injected clock's time; tests call it after moving a FakeClock).
 Repeats are written at most every ``repeat_ms`` per alert, and the engine's state is persisted every
 ``persist_ms`` and at stop (engine_state.py).
@@ -22,16 +24,16 @@ from cityioc.alerts.content import content_of
 from cityioc.alerts.engine_state import EngineMemory
 from cityioc.alerts.external import Adopter
 from cityioc.alerts.names import ALERT, ALERT_RULE, RULE_PREFIX, N
+from cityioc.alerts.rates import change_rates
 from cityioc.alerts.rule_context import CurrentChange, EngineContext
 from cityioc.alerts.rule_store import RuleStore
 from cityioc.alerts.rulebook import RuleBook
 from cityioc.alerts.rules.compiled import CompiledRule, Signal
-from cityioc.alerts.rules.conditions import default_instance
 from cityioc.alerts.rules.model import MissingRule
 from cityioc.alerts.service import Alerts
 from cityioc.alerts.write_queue import OrderedWrites
 from cityioc.bus.events import ChangeEvent
-from cityioc.core.clock import Clock, parse_datetime_ms
+from cityioc.core.clock import Clock
 from cityioc.hub.models import StoredEntity
 from cityioc.store.port import EntityQuery
 
@@ -253,7 +255,13 @@ class Engine:
         key = (tenant, entity.id)
         active = self._active.get(key)
         screened = self.book.screened(tenant)
-        rates = self._rates(tenant, entity, changed, now)
+        # The rate rules' screen; the readings before this one go where the rules see them.
+        previous = self._current.previous
+        previous.clear()
+        attrs = self.book.rate_attrs(tenant, entity.types)
+        rates = None
+        if attrs:
+            rates = change_rates(attrs, self.memory.of(tenant), previous, entity, changed, now)
         self._current.begin(changed)
         for rule in self.book.candidates(tenant, entity, active, rates):
             if not rule.moved_by(changed):
@@ -273,41 +281,6 @@ class Engine:
                     active.discard(rule.id)
         if active is not None and not active:
             self._active.pop(key, None)
-
-    def _rates(
-        self, tenant: str, entity: StoredEntity, changed: set[str] | None, now: int
-    ) -> dict[str, float] | None:
-        """Keep the last reading of each series rate rules watch, and return this change's rate
-        per millisecond of each (the rate rules' screen); the readings before it go to
-        ``_current.previous``, what the rules see."""
-        self._current.previous.clear()
-        attrs = self.book.rate_attrs(tenant, entity.types)
-        if not attrs:
-            return None
-        memory = self.memory.of(tenant)
-        rates: dict[str, float] = {}
-        for attr in attrs:
-            if changed is not None and attr not in changed:
-                continue
-            inst = default_instance(entity.doc, attr)
-            if inst is None:
-                continue
-            value = inst.get("value")
-            if not isinstance(value, int | float) or isinstance(value, bool):
-                continue
-            at = inst.get("observedAt")
-            try:
-                t = parse_datetime_ms(at) if isinstance(at, str) else entity.modified_at or now
-            except ValueError:
-                t = entity.modified_at or now
-            last = memory.lasts.get((attr, entity.id))
-            if last is not None and t < last[0]:
-                continue  # older than what was seen: out of order, ignored
-            memory.set_last(attr, entity.id, [t, value])
-            self._current.previous[attr] = (last[0], last[1]) if last is not None else None
-            if last is not None and t > last[0]:
-                rates[attr] = (value - last[1]) / (t - last[0])
-        return rates
 
     def _restore_active(self, tenant: str) -> None:
         """The screened rules pending or firing per entity, from the memory (after a load)."""

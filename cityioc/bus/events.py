@@ -18,12 +18,11 @@ class ChangeEvent:
     deletes: list[str] = field(default_factory=list)
     notifications: bool = False  # the write queued subscription notifications
     subscriptions_changed: bool = False  # a subscription of the tenant was created/changed/deleted
-    # The process that made the change runs the rule engine (``alerts_engine``) and evaluated it;
-    # changes of processes without one (MQTT workers …) are evaluated by the one that has it.
+    # The leading rule engine of the process that made the change evaluated it; the others (MQTT
+    # workers, servers without the engine's lease) leave it to the leader elsewhere.
     evaluated: bool = True
-    # Made by this process (False: received from another one over NATS). Consumers that must see
-    # each change once in a deployment (the rule engine) take only local ones. Not on the wire,
-    # and not part of equality: a decoded copy is the same change, seen elsewhere.
+    # Made by this process (False: received from another one over NATS). Not on the wire, and not
+    # part of equality: a decoded copy is the same change, seen elsewhere.
     local: bool = field(default=True, compare=False)
     # Local only, like ``local``: the samples the write kept, and whether they name every
     # attribute it changed (``Mutation.partial``).

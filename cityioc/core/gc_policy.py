@@ -2,11 +2,10 @@
 
 Everything built at start-up lives as long as the process, and what lives on (rule state,
 caches) grows with the city: CPython's full collections walk all of it, finding nothing (our data
-is acyclic), in the middle of requests — pauses of ~50 ms every few seconds under the
-alert-latency benchmark's load; the 1,000-rule engine benchmark spent 0.5 s of 0.9 s in two of
-them (the hourly-average and PATCH benchmarks also gained most from this: BENCHMARKS.md
-@34e71fc). So: start-up objects are frozen out of the collector, the young are collected often
-and the old rarely.
+is acyclic), in the middle of requests. The hourly-average and PATCH benchmarks gained most from
+these settings (BENCHMARKS.md @34e71fc), and the in-process 1,000-rule benchmark, run with them,
+went from 83.9k to 178.9k readings/s (BENCHMARKS.md @8d68a7d and @b6e867a). So: start-up
+objects are frozen out of the collector, the young are collected often and the old rarely.
 """
 
 from __future__ import annotations

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import threading
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.e2e.live import start_listening, wait_for_event
 from tests.e2e.server import ServerProcess
 
 pytestmark = pytest.mark.e2e
@@ -19,29 +18,8 @@ def test_changes_reach_live_subscribers_by_type_and_bbox(tmp_path: Path) -> None
     server = ServerProcess(f"sqlite:///{tmp_path / 'live.db'}", ADMIN, tmp_path)
     server.start()
     try:
-        events: list[dict[str, object]] = []
-        ready = threading.Event()
-
-        def listen() -> None:
-            params = {
-                "type": "FloodMonitoring",
-                "bbox": "106.6,10.8,106.8,11.0",
-                "area": "thuan an",
-            }
-            with httpx.stream("GET", server.url + "/api/v1/live", params=params, timeout=10) as r:
-                kind = ""
-                for line in r.iter_lines():
-                    if line.startswith("event:"):
-                        kind = line.split(":", 1)[1].strip()
-                        if kind == "ready":
-                            ready.set()
-                    elif line.startswith("data:") and kind == "entity":
-                        events.append(json.loads(line.split(":", 1)[1]))
-                        return
-
-        listener = threading.Thread(target=listen, daemon=True)
-        listener.start()
-        assert ready.wait(10), "the stream never said it was ready"
+        params = {"type": "FloodMonitoring", "bbox": "106.6,10.8,106.8,11.0", "area": "thuan an"}
+        events = start_listening(server.url, params, timeout=10)
         auth = {"Authorization": f"Bearer {ADMIN}"}
         with httpx.Client(base_url=server.url, headers=auth) as http:
 
@@ -77,8 +55,8 @@ def test_changes_reach_live_subscribers_by_type_and_bbox(tmp_path: Path) -> None
                 json=station("urn:ngsi-ld:FloodMonitoring:ta-1", "FloodMonitoring", 106.7),
             )
             assert r.status_code == 201
-        listener.join(10)
-        assert [e["entity"]["id"] for e in events] == ["urn:ngsi-ld:FloodMonitoring:ta-1"]  # type: ignore[index]
+        wait_for_event(events)
+        assert [e["entity"]["id"] for e in events] == ["urn:ngsi-ld:FloodMonitoring:ta-1"]
         assert events[0]["actor"] != "public"
     finally:
         server.stop()

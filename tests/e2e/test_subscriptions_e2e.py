@@ -4,17 +4,15 @@ and NATS JetStream see each other's changes and deliver each notification once."
 
 from __future__ import annotations
 
-import json
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
+from tests.e2e.live import start_listening, wait_for_event
 from tests.e2e.server import ServerProcess
 from tests.receiver import Receiver
 from tests.services import create_postgres_database, drop_postgres_database, require_nats
@@ -112,21 +110,6 @@ def test_notifications_survive_a_dead_receiver_and_a_killed_server(
         server.stop()
 
 
-def _listen(base: str, events: list[dict[str, Any]], ready: threading.Event) -> None:
-    with httpx.stream(
-        "GET", base + "/api/v1/live", params={"type": "AirQualityObserved"}, timeout=30
-    ) as r:
-        kind = ""
-        for line in r.iter_lines():
-            if line.startswith("event:"):
-                kind = line.split(":", 1)[1].strip()
-                if kind == "ready":
-                    ready.set()
-            elif line.startswith("data:") and kind == "entity":
-                events.append(json.loads(line.split(":", 1)[1]))
-                return
-
-
 @pytest.mark.postgres
 def test_two_processes_share_postgres_and_nats(tmp_path: Path, receiver: Receiver) -> None:
     nats_url = require_nats()
@@ -144,14 +127,9 @@ def test_two_processes_share_postgres_and_nats(tmp_path: Path, receiver: Receive
         receiver.start()
         _subscribe(a.url, receiver)  # made through A …
         time.sleep(0.5)
-        events: list[dict[str, Any]] = []
-        ready = threading.Event()
-        threading.Thread(target=_listen, args=(b.url, events, ready), daemon=True).start()
-        assert ready.wait(10)
+        events = start_listening(b.url, {"type": "AirQualityObserved"})
         _set(a.url, 1, 5, create=True)  # … a change through A reaches B's live stream
-        deadline = time.monotonic() + 10
-        while not events and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for_event(events)
         assert events and events[0]["entity"]["id"] == f"{AQ}1"
         for value in range(6, 16):  # … and changes through B match A's subscription
             _set(b.url, 1, value)

@@ -4,12 +4,10 @@ its changes unevaluated) and shows on the server's live stream — one alert, no
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -21,6 +19,7 @@ import pytest
 
 from cityioc.core.clock import iso_ms
 from tests.alerts.conftest import FLOOD_RULE
+from tests.e2e.live import start_listening
 from tests.e2e.server import ServerProcess
 from tests.services import (
     create_postgres_database,
@@ -34,27 +33,6 @@ from tests.services import (
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.timeout(120)]
 ADMIN = "e2e-worker-alerts-admin-key"
 GAUGE = "urn:ngsi-ld:FloodMonitoring:fw-alert"
-
-
-def _listen(url: str, events: list[dict[str, Any]], ready: threading.Event) -> None:
-    """The live stream's entity events of the gauge, until the first one (or the server goes)."""
-    headers = {"Authorization": f"Bearer {ADMIN}"}
-    params = {"type": "FloodMonitoring"}
-    try:
-        with httpx.stream("GET", f"{url}/api/v1/live", params=params, headers=headers) as r:
-            kind = ""
-            for line in r.iter_lines():
-                if line.startswith("event:"):
-                    kind = line.split(":", 1)[1].strip()
-                    if kind == "ready":
-                        ready.set()
-                elif line.startswith("data:") and kind == "entity":
-                    event = json.loads(line.split(":", 1)[1])
-                    if event.get("entity", {}).get("id") == GAUGE:
-                        events.append(event)
-                        return
-    except httpx.HTTPError:
-        return
 
 
 def _alerts(http: httpx.Client) -> list[dict[str, Any]]:
@@ -90,10 +68,12 @@ def test_what_a_worker_stores_raises_one_alert_in_the_server(tmp_path: Path) -> 
             "currentLevel": {"type": "Property", "value": 0.05, "observedAt": iso_ms(now - 60_000)},
         }
         assert http.post("/ngsi-ld/v1/entities", json=gauge).status_code == 201
-        events: list[dict[str, Any]] = []
-        ready = threading.Event()
-        threading.Thread(target=_listen, args=(server.url, events, ready), daemon=True).start()
-        assert ready.wait(10)
+        events = start_listening(
+            server.url,
+            {"type": "FloodMonitoring"},
+            headers={"Authorization": f"Bearer {ADMIN}"},
+            wanted=lambda e: e.get("entity", {}).get("id") == GAUGE,
+        )
 
         command = [sys.executable, "-m", "cityioc.cli", "ingest", "mqtt"]
         command += ["--mqtt-url", mqtt_url, "--database-url", database]

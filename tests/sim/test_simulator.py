@@ -43,11 +43,17 @@ class Collecting:
         return None
 
 
-async def test_steps_publish_every_report_once_in_real_time(fleet: Fleet) -> None:
+async def started(fleet: Fleet, **options: Any) -> tuple[FakeClock, Simulator, Collecting]:
+    """A simulator at START that has published its first round."""
     clock = FakeClock(START)
-    sim = Simulator(fleet, seed=4, clock=clock)
+    sim = Simulator(fleet, seed=options.pop("seed", 4), clock=clock, **options)
     out = Collecting()
     await sim.step(out)
+    return clock, sim, out
+
+
+async def test_steps_publish_every_report_once_in_real_time(fleet: Fleet) -> None:
+    clock, sim, out = await started(fleet)
     first = {r["entity"] for r in out.readings}
     assert len(first) >= len(fleet) - 2  # everyone reports right away (a gap or two aside)
     pairs = [(r["entity"], r["attribute"]) for r in out.readings]
@@ -64,10 +70,7 @@ async def test_steps_publish_every_report_once_in_real_time(fleet: Fleet) -> Non
 async def test_a_scenario_triggered_while_running_changes_the_next_readings(
     fleet: Fleet,
 ) -> None:
-    clock = FakeClock(START)
-    sim = Simulator(fleet, seed=4, clock=clock)
-    out = Collecting()
-    await sim.step(out)
+    clock, sim, out = await started(fleet)
     run = sim.trigger("traffic_jam", duration=timedelta(minutes=40))
     assert run.to_dict(clock.now_ms())["state"] == "active" and JAM in run.sensors
     for _ in range(20):
@@ -104,10 +107,7 @@ async def test_a_scenario_triggered_while_running_changes_the_next_readings(
 async def test_a_scenario_started_in_the_past_publishes_its_sensors_past_again(
     fleet: Fleet,
 ) -> None:
-    clock = FakeClock(START)
-    sim = Simulator(fleet, seed=4, clock=clock)
-    out = Collecting()
-    await sim.step(out)
+    clock, sim, out = await started(fleet)
     for _ in range(30):  # half an hour of ordinary traffic published
         clock.advance(minutes=1)
         await sim.step(out)
@@ -142,10 +142,7 @@ async def test_a_scenario_started_in_the_past_publishes_its_sensors_past_again(
 
 
 async def test_falling_behind_skips_the_oldest_readings_and_says_so(fleet: Fleet) -> None:
-    clock = FakeClock(START)
-    sim = Simulator(fleet, seed=1, clock=clock, max_lag_ms=5 * MINUTE)
-    out = Collecting()
-    await sim.step(out)
+    clock, sim, out = await started(fleet, seed=1, max_lag_ms=5 * MINUTE)
     assert sim.stats.skipped_ms == 0
     clock.advance(minutes=12)
     out.readings.clear()

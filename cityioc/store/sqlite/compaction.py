@@ -29,7 +29,7 @@ from cityioc.store.port import ROLLUP_WIDTHS_MS
 from cityioc.store.rollups import partials
 from cityioc.store.sqlite.entities import chunks
 from cityioc.store.sqlite.one_statement import delete_blocks, insert_blocks, rows_of
-from cityioc.store.sqlite.series import DAY_MS, LOWEST, SeriesIndex, block_samples, fold, slice_of
+from cityioc.store.sqlite.series import DAY_MS, LOWEST, SeriesIndex, block_samples, fold
 
 _MOVE_HORIZONS = (
     "UPDATE series SET compacted_to = max(compacted_to, u.value ->> 0)"
@@ -57,7 +57,7 @@ def compact(conn: sqlite3.Connection, index: SeriesIndex, max_rows: int | None =
     """
     if max_rows is None:
         fold(conn, index)
-    where, params = slice_of(conn, "samples_hot", max_rows)
+    where, params = _slice(conn, max_rows)
     rows = rows_of(
         conn, ("sid", "t", "v", "j"), f"FROM samples_hot{where} ORDER BY sid, t, rowid", params
     )
@@ -97,6 +97,20 @@ def compact(conn: sqlite3.Connection, index: SeriesIndex, max_rows: int | None =
     _add_rollups(conn, hot.sids[numeric], hot.times[numeric], hot.v[numeric])
     conn.execute(_MOVE_HORIZONS, (orjson.dumps(moved),))
     return len(rows)
+
+
+def _slice(conn: sqlite3.Connection, max_rows: int | None) -> tuple[str, tuple[int, ...]]:
+    """The WHERE clause of one compaction step: every series below the ``max_rows``-th hot row's."""
+    if max_rows is None:
+        return "", ()
+    row = conn.execute(
+        "SELECT sid FROM samples_hot ORDER BY sid LIMIT 1 OFFSET ?", (max_rows,)
+    ).fetchone()
+    if row is None:
+        return "", ()  # fewer than max_rows: all of them
+    first = conn.execute("SELECT min(sid) FROM samples_hot").fetchone()[0]
+    # One series may hold more than max_rows: then that series alone.
+    return (" WHERE sid < ?", (row[0],)) if row[0] > first else (" WHERE sid = ?", (first,))
 
 
 class _HotRows:

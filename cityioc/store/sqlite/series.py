@@ -138,23 +138,6 @@ def fold(conn: sqlite3.Connection, index: SeriesIndex) -> int:
     return moved
 
 
-def slice_of(
-    conn: sqlite3.Connection, table: str, max_rows: int | None
-) -> tuple[str, tuple[int, ...]]:
-    """The WHERE clause of a step over about ``max_rows`` rows of ``table`` (None: all): every
-    series below the ``max_rows``-th row's, so that each series' rows stay together."""
-    if max_rows is None:
-        return "", ()
-    row = conn.execute(
-        f"SELECT sid FROM {table} ORDER BY sid LIMIT 1 OFFSET ?", (max_rows,)
-    ).fetchone()
-    if row is None:
-        return "", ()  # fewer than max_rows: all of them
-    first = conn.execute(f"SELECT min(sid) FROM {table}").fetchone()[0]
-    # One series may hold more than max_rows: then that series alone.
-    return (" WHERE sid < ?", (row[0],)) if row[0] > first else (" WHERE sid = ?", (first,))
-
-
 def _settle_hot_repeat(
     conn: sqlite3.Connection,
     key: tuple[int, int],

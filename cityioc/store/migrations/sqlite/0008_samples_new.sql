@@ -1,7 +1,8 @@
--- The newest samples, appended as they arrive; the compactor folds them into samples_hot in
--- sorted runs every ~25,000 rows. Kept small so that a commit touches few index pages: an
--- index over (sid, t) of the whole hot table (up to ~300,000 rows) has a page for every few
--- hundred series, and a batch spanning thousands of series dirtied nearly all of them.
+-- The newest samples, appended as they arrive; the write that brings them to 25,000 rows folds
+-- them into samples_hot in one sorted run (store/sqlite/series.py fold). Kept small so that a
+-- commit touches few index pages: an index over (sid, t) of the whole hot table (up to ~300,000
+-- rows) has a page for every few hundred series, and a batch spanning thousands of series
+-- dirtied nearly all of them.
 CREATE TABLE samples_new (
     sid INTEGER NOT NULL,
     t INTEGER NOT NULL,
